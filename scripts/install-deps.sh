@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package that GHMDet's build, tests, benchmarks and demo need.
+# Usage: scripts/install-deps.sh [--fixtures]
+#   --fixtures  also installs python3-torch/python3-torchvision, used only by the scripts
+#               that regenerate committed test fixtures and by the side-by-side benchmarks.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev libgloo-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libyaml-cpp-dev libsimdjson-dev nlohmann-json3-dev libpugixml-dev
+  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist
+)
+if [[ "${1:-}" == "--fixtures" ]]; then
+  packages+=(python3-torch python3-torchvision python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
