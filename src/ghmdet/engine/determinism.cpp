@@ -1,0 +1,64 @@
+#include "ghmdet/engine/determinism.h"
+
+#include <ATen/Context.h>
+
+#include "ghmdet/core/error.h"
+
+namespace ghmdet {
+
+void seed_everything(uint64_t seed) {
+  // torch::manual_seed seeds the CPU generator and, when CUDA is present, every CUDA device's.
+  torch::manual_seed(seed);
+}
+
+void set_deterministic(bool deterministic) {
+  auto& ctx = at::globalContext();
+  ctx.setDeterministicAlgorithms(deterministic, /*warn_only=*/true);
+  ctx.setDeterministicCuDNN(deterministic);
+  ctx.setBenchmarkCuDNN(!deterministic && ctx.benchmarkCuDNN());
+}
+
+namespace {
+
+at::Generator default_generator(const torch::Device& device) {
+  return at::globalContext().defaultGenerator(device);
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> capture_rng_state() {
+  std::map<std::string, torch::Tensor> out;
+  {
+    auto gen = default_generator(torch::kCPU);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    out["cpu"] = gen.get_state();
+  }
+  if (torch::cuda::is_available()) {
+    for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+      auto gen = default_generator(torch::Device(torch::kCUDA, static_cast<int8_t>(i)));
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      out["cuda:" + std::to_string(i)] = gen.get_state();
+    }
+  }
+  return out;
+}
+
+void restore_rng_state(const std::map<std::string, torch::Tensor>& states) {
+  for (const auto& [key, state] : states) {
+    torch::Device device(torch::kCPU);
+    if (key != "cpu") {
+      if (key.rfind("cuda:", 0) != 0) throw Error("rng state: unknown device key '" + key + "'");
+      const int64_t index = std::stoll(key.substr(5));
+      if (!torch::cuda::is_available() ||
+          index >= static_cast<int64_t>(torch::cuda::device_count())) {
+        continue;
+      }
+      device = torch::Device(torch::kCUDA, static_cast<int8_t>(index));
+    }
+    auto gen = default_generator(device);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state.to(torch::kCPU, torch::kUInt8).contiguous());
+  }
+}
+
+}  // namespace ghmdet
