@@ -1,0 +1,39 @@
+// The two residual blocks of ResNet, torchvision layout and parameter names.
+//
+// BasicBlock (expansion 1): conv1 3x3/stride → bn1 → relu → conv2 3x3 → bn2, + identity.
+// Bottleneck (expansion 4): conv1 1x1 → bn1 → relu → conv2 3x3/stride → bn2 → relu → conv3 1x1
+// → bn3, + identity. The identity is `downsample` (Sequential: 0 = 1x1 conv with the stride,
+// 1 = BN) whenever the stride or the channel count changes. Output = relu(residual + identity).
+// Input/output float [N, C, H, W], same device.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace ghmdet {
+
+struct BasicBlockImpl : torch::nn::Module {
+  static constexpr int64_t kExpansion = 1;
+  BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential downsample{nullptr};  // null when the identity is the input itself
+};
+TORCH_MODULE(BasicBlock);
+
+struct BottleneckImpl : torch::nn::Module {
+  static constexpr int64_t kExpansion = 4;
+  BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+// The projection shortcut, or an empty holder when none is needed.
+torch::nn::Sequential make_downsample(int64_t inplanes, int64_t outplanes, int64_t stride);
+
+}  // namespace ghmdet

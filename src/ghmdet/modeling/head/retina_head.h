@@ -1,0 +1,58 @@
+// RetinaHead — the dense classification / box-regression head of RetinaNet, shared by all FPN
+// levels, and the place where the training losses are wired (ghm-spec section 3).
+//
+// Modules (mmdetection names): cls_convs.{i}.conv and reg_convs.{i}.conv — stacked_convs 3x3
+// convs with ReLU each; retina_cls (3x3 → A*C channels), retina_reg (3x3 → A*4 channels);
+// loss_cls / loss_bbox — the ONE classification and ONE regression loss object, called once per
+// level P3→P7 so that GHM's momentum state is shared across levels (checkpoint keys
+// bbox_head.loss_cls.acc_sum etc.).
+//
+// Channel order is anchor-major: channel a*C + c is anchor a, class c; a*4 + k is anchor a,
+// coordinate k (dx, dy, dw, dh). Init: N(0, 0.01) weights, zero bias, retina_cls bias
+// -log((1-p)/p) with p = prior_prob, so that every anchor starts at score p.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ghmdet/modeling/layers/conv_module.h"
+
+namespace ghmdet {
+
+struct RetinaHeadOptions {
+  RetinaHeadOptions(int64_t num_classes, int64_t in_channels)
+      : num_classes_(num_classes), in_channels_(in_channels) {}
+  TORCH_ARG(int64_t, num_classes);       // C: sigmoid outputs (object classes, no background)
+  TORCH_ARG(int64_t, in_channels);
+  TORCH_ARG(int64_t, feat_channels) = 256;
+  TORCH_ARG(int64_t, stacked_convs) = 4;
+  TORCH_ARG(int64_t, num_anchors) = 9;   // A per position
+  TORCH_ARG(double, prior_prob) = 0.01;
+};
+
+// Raw head outputs per level, finest first: cls [N, A*C, H_l, W_l], box [N, A*4, H_l, W_l].
+struct HeadOutputs {
+  std::vector<torch::Tensor> cls_scores;
+  std::vector<torch::Tensor> bbox_preds;
+};
+
+struct RetinaHeadImpl : torch::nn::Module {
+  explicit RetinaHeadImpl(const RetinaHeadOptions& options);
+
+  HeadOutputs forward(const std::vector<torch::Tensor>& features);
+
+  RetinaHeadOptions options;
+  std::vector<ConvModule> cls_convs, reg_convs;
+  torch::nn::Conv2d retina_cls{nullptr}, retina_reg{nullptr};
+};
+TORCH_MODULE(RetinaHead);
+
+// [N, A*K, H, W] (anchor-major channels) → [N*H*W*A, K] rows ordered image, y, x, anchor — the
+// row order of the anchors and of images_to_levels. A view when the layout allows it (channels
+// last input), one copy otherwise.
+torch::Tensor flatten_anchor_major(const torch::Tensor& level, int64_t k);
+
+}  // namespace ghmdet
