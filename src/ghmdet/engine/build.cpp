@@ -1,0 +1,86 @@
+#include "ghmdet/engine/build.h"
+
+namespace ghmdet {
+
+namespace {
+
+SGDOptions build_optimizer(const Config& cfg) {
+  cfg.check_keys({"type", "lr", "momentum", "weight_decay"});
+  const std::string type = cfg.get<std::string>("type", "SGD");
+  if (type != "SGD") throw cfg["type"].error("unsupported optimizer '" + type + "' (only SGD)");
+  return SGDOptions()
+      .lr(cfg.get<double>("lr"))
+      .momentum(cfg.get<double>("momentum", 0.0))
+      .weight_decay(cfg.get<double>("weight_decay", 0.0));
+}
+
+std::optional<GradClipOptions> build_grad_clip(const Config& root) {
+  if (!root.has("optimizer_config") || root["optimizer_config"].is_null()) return std::nullopt;
+  const Config cfg = root["optimizer_config"];
+  cfg.check_keys({"grad_clip"});
+  if (!cfg.has("grad_clip") || cfg["grad_clip"].is_null()) return std::nullopt;
+  const Config clip = cfg["grad_clip"];
+  clip.check_keys({"max_norm", "norm_type"});
+  return GradClipOptions()
+      .max_norm(clip.get<double>("max_norm"))
+      .norm_type(clip.get<double>("norm_type", 2.0));
+}
+
+LrScheduleOptions build_lr_schedule(const Config& cfg, int64_t total_epochs) {
+  cfg.check_keys({"policy", "step", "gamma", "warmup", "warmup_iters", "warmup_ratio"});
+  LrScheduleOptions out;
+  out.policy(parse_lr_policy(cfg.get<std::string>("policy", "step"), cfg.where() + ".policy"));
+  if (cfg.has("step") && cfg["step"].is_scalar()) {
+    // mmcv's integer form: decay every `step` epochs.
+    const int64_t every = cfg.get<int64_t>("step");
+    if (every <= 0) throw cfg["step"].error("must be > 0");
+    std::vector<int64_t> steps;
+    for (int64_t e = every; e < total_epochs; e += every) steps.push_back(e);
+    out.step(steps);
+  } else {
+    out.step(cfg.get<std::vector<int64_t>>("step", {}));
+  }
+  out.gamma(cfg.get<double>("gamma", 0.1));
+  out.warmup(parse_warmup(cfg.get<std::string>("warmup", ""), cfg.where() + ".warmup"));
+  out.warmup_iters(cfg.get<int64_t>("warmup_iters", out.warmup() == WarmupKind::kNone ? 0 : 500));
+  out.warmup_ratio(cfg.get<double>("warmup_ratio", 1.0 / 3.0));
+  return out;
+}
+
+}  // namespace
+
+TrainerOptions build_trainer_options(const Config& root) {
+  TrainerOptions out;
+  out.total_epochs(root.get<int64_t>("total_epochs"));
+  out.optimizer(build_optimizer(root["optimizer"]));
+  out.grad_clip(build_grad_clip(root));
+  out.lr_schedule(root.has("lr_config")
+                      ? build_lr_schedule(root["lr_config"], out.total_epochs())
+                      : LrScheduleOptions().policy(LrPolicy::kFixed));
+  out.lr_schedule().base_lr(out.optimizer().lr());
+
+  if (root.has("checkpoint_config") && !root["checkpoint_config"].is_null()) {
+    const Config ckpt = root["checkpoint_config"];
+    ckpt.check_keys({"interval", "iter_interval", "by_epoch"});
+    const int64_t interval = ckpt.get<int64_t>("interval", 1);
+    if (ckpt.get<bool>("by_epoch", true)) {
+      out.checkpoint_interval(interval);
+      out.checkpoint_iter_interval(ckpt.get<int64_t>("iter_interval", 0));
+    } else {
+      out.checkpoint_interval(0);
+      out.checkpoint_iter_interval(interval);
+    }
+  }
+  if (root.has("log_config") && !root["log_config"].is_null()) {
+    const Config log = root["log_config"];
+    log.check_keys({"interval", "hooks"});
+    out.log_interval(log.get<int64_t>("interval", 50));
+  }
+  out.work_dir(root.get<std::string>("work_dir", "work_dirs/default"));
+  out.load_from(root.get<std::string>("load_from", ""));
+  out.resume_from(root.get<std::string>("resume_from", ""));
+  out.config_text(root.dump());
+  return out;
+}
+
+}  // namespace ghmdet

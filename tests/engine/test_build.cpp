@@ -1,0 +1,79 @@
+// build_trainer_options: the config's training keys, defaults, and errors naming the key.
+#include <gtest/gtest.h>
+
+#include "ghmdet/core/error.h"
+#include "ghmdet/engine/build.h"
+
+namespace ghmdet {
+namespace {
+
+const char* kSchedule = R"(
+optimizer: {type: SGD, lr: 0.01, momentum: 0.9, weight_decay: 0.0001}
+optimizer_config: {grad_clip: {max_norm: 35, norm_type: 2}}
+lr_config: {policy: step, warmup: linear, warmup_iters: 500, warmup_ratio: 0.3333333333333333, step: [8, 11]}
+checkpoint_config: {interval: 1}
+log_config: {interval: 50, hooks: [{type: TextLoggerHook}]}
+total_epochs: 12
+work_dir: ./work_dirs/ghm
+load_from: null
+resume_from: null
+)";
+
+TEST(BuildTrainerOptions, ReadsThePaperSchedule) {
+  const TrainerOptions o = build_trainer_options(Config::from_string(kSchedule, "sched.yaml"));
+  EXPECT_EQ(o.optimizer().lr(), 0.01);
+  EXPECT_EQ(o.optimizer().momentum(), 0.9);
+  EXPECT_EQ(o.optimizer().weight_decay(), 0.0001);
+  ASSERT_TRUE(o.grad_clip().has_value());
+  EXPECT_EQ(o.grad_clip()->max_norm(), 35.0);
+  EXPECT_EQ(o.lr_schedule().step(), (std::vector<int64_t>{8, 11}));
+  EXPECT_EQ(o.lr_schedule().warmup(), WarmupKind::kLinear);
+  EXPECT_EQ(o.lr_schedule().warmup_iters(), 500);
+  EXPECT_EQ(o.lr_schedule().base_lr(), 0.01);
+  EXPECT_EQ(o.total_epochs(), 12);
+  EXPECT_EQ(o.checkpoint_interval(), 1);
+  EXPECT_EQ(o.checkpoint_iter_interval(), 0);
+  EXPECT_EQ(o.log_interval(), 50);
+  EXPECT_EQ(o.work_dir(), "./work_dirs/ghm");
+  EXPECT_EQ(o.load_from(), "");
+  EXPECT_NE(o.config_text().find("total_epochs: 12"), std::string::npos);
+}
+
+TEST(BuildTrainerOptions, OptionalFormsAndDefaults) {
+  const TrainerOptions o = build_trainer_options(Config::from_string(R"(
+optimizer: {type: SGD, lr: 0.02}
+optimizer_config: {grad_clip: null}
+lr_config: {policy: step, step: 3}
+checkpoint_config: {interval: 100, by_epoch: false}
+total_epochs: 10
+)"));
+  EXPECT_FALSE(o.grad_clip().has_value());
+  EXPECT_EQ(o.lr_schedule().step(), (std::vector<int64_t>{3, 6, 9}));
+  EXPECT_EQ(o.lr_schedule().warmup(), WarmupKind::kNone);
+  EXPECT_EQ(o.checkpoint_interval(), 0);
+  EXPECT_EQ(o.checkpoint_iter_interval(), 100);
+  EXPECT_EQ(o.optimizer().momentum(), 0.0);
+}
+
+void expect_error(const std::string& yaml, const std::string& needle) {
+  try {
+    build_trainer_options(Config::from_string(yaml, "bad.yaml"));
+    FAIL() << "no error for: " << yaml;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(BuildTrainerOptions, ErrorsNameTheKey) {
+  expect_error("optimizer: {type: SGD, lr: 0.01, mommentum: 0.9}\ntotal_epochs: 1\n", "momentum");
+  expect_error("optimizer: {type: Adam, lr: 0.01}\ntotal_epochs: 1\n", "Adam");
+  expect_error("optimizer: {type: SGD, lr: 0.01}\n", "total_epochs");
+  expect_error("optimizer: {type: SGD, lr: 0.01}\ntotal_epochs: 1\nlr_config: {policy: cosine}\n",
+               "cosine");
+  expect_error("optimizer: {type: SGD, lr: 0.01}\ntotal_epochs: 1\nlog_config: {intervall: 5}\n",
+               "interval");
+  expect_error("optimizer: {type: SGD, lr: fast}\ntotal_epochs: 1\n", "optimizer.lr");
+}
+
+}  // namespace
+}  // namespace ghmdet
