@@ -48,7 +48,11 @@ void restore_rng_state(const std::map<std::string, torch::Tensor>& states) {
     torch::Device device(torch::kCPU);
     if (key != "cpu") {
       if (key.rfind("cuda:", 0) != 0) throw Error("rng state: unknown device key '" + key + "'");
-      const int64_t index = std::stoll(key.substr(5));
+      const std::string digits = key.substr(5);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+        throw Error("rng state: bad device key '" + key + "'");
+      }
+      const int64_t index = std::stoll(digits);
       if (!torch::cuda::is_available() ||
           index >= static_cast<int64_t>(torch::cuda::device_count())) {
         continue;
