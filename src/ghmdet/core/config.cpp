@@ -295,7 +295,8 @@ void apply_override(Loaded& loaded, const std::string& text) {
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::Exception&) {
-    value = YAML::Node(value_text);  // e.g. a path with ": " in it: keep the text as written
+    value = YAML::Node(value_text);  // e.g. "[unclosed": keep the text as written, as a string
+    value.SetTag("!");
   }
 
   std::vector<std::string> segments;
@@ -440,6 +441,37 @@ std::optional<double> to_double(const YAML::Node& node) {
   return value;
 }
 
+// Emits `node` so that loading the text gives the same tree: quoted scalars stay quoted (a
+// string "007" must not come back as the int 7), lists of scalars are written inline.
+void emit(YAML::Emitter& out, const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) {
+    out << YAML::Null;
+  } else if (node.IsScalar()) {
+    if (is_quoted(node)) out << YAML::DoubleQuoted;
+    out << node.Scalar();
+  } else if (node.IsSequence()) {
+    const bool flat = std::all_of(node.begin(), node.end(), [](const YAML::Node& n) {
+      return !n.IsMap() && !n.IsSequence();
+    });
+    const bool flow = flat || std::all_of(node.begin(), node.end(), [](const YAML::Node& n) {
+      return n.IsSequence() && std::all_of(n.begin(), n.end(), [](const YAML::Node& m) {
+        return !m.IsMap() && !m.IsSequence();
+      });
+    });
+    if (flow) out << YAML::Flow;
+    out << YAML::BeginSeq;
+    for (const auto& element : node) emit(out, element);
+    out << YAML::EndSeq;
+  } else {
+    out << YAML::BeginMap;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      out << YAML::Key << it->first.Scalar() << YAML::Value;
+      emit(out, it->second);
+    }
+    out << YAML::EndMap;
+  }
+}
+
 }  // namespace
 
 // --- Config ----------------------------------------------------------------------------------
@@ -547,7 +579,7 @@ void Config::check_keys(const std::vector<std::string>& allowed) const {
 
 std::string Config::dump() const {
   YAML::Emitter out;
-  out << node_;
+  emit(out, node_);
   return std::string(out.c_str()) + "\n";
 }
 
