@@ -376,6 +376,19 @@ TEST_F(ConfigFiles, BadOverridesAreErrors) {
   EXPECT_THAT(error_of([&] { Config::load(file, {"workflow.3.1=1"}); }),
               HasSubstr("'workflow' is a list of 1 elements; '3' is not an index in it"));
   EXPECT_NO_THROW(Config::load(file, {"optimizer.lr_new=1"}));  // a new leaf is allowed
+  EXPECT_THAT(error_of([&] { Config::load(file, {"_base_=other.yaml"}); }),
+              HasSubstr("cannot be overridden"));
+}
+
+TEST_F(ConfigFiles, StringOverridesKeepTheTextExactly) {
+  const std::string file = write("c.yaml", "work_dir: ./w\n");
+  for (const std::string text : {"null", "42", "true", "a: b", "[x", "say \"hi\"", "C:\\dir\\x",
+                                 "", "  padded  ", "tab\there", "ünï"}) {
+    SCOPED_TRACE(text);
+    const Config c = Config::load(file, {Config::string_override("work_dir", text)});
+    EXPECT_EQ(c.get<std::string>("work_dir"), text);
+    EXPECT_EQ(Config::from_string(c.dump()).get<std::string>("work_dir"), text);
+  }
 }
 
 TEST_F(ConfigFiles, DumpRoundTripsTheMergedConfig) {

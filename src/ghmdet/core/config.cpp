@@ -299,6 +299,9 @@ void apply_override(Loaded& loaded, const std::string& text) {
     value.SetTag("!");
   }
 
+  if (key_path == kBaseKey || key_path.rfind(std::string(kBaseKey) + ".", 0) == 0) {
+    throw Error(where + ": _base_ is resolved when the file is loaded and cannot be overridden");
+  }
   std::vector<std::string> segments;
   for (size_t start = 0;;) {
     const size_t dot = key_path.find('.', start);
@@ -498,6 +501,12 @@ Config Config::from_string(const std::string& yaml, const std::string& name,
   Loaded loaded = load_text(yaml, name, stack);
   for (const auto& o : overrides) apply_override(loaded, o);
   return Config(loaded.root, "", std::make_shared<const Origins>(std::move(loaded.origins)));
+}
+
+std::string Config::string_override(const std::string& key_path, const std::string& value) {
+  YAML::Emitter out;
+  out << YAML::DoubleQuoted << value;
+  return key_path + "=" + out.c_str();
 }
 
 Config::Origin Config::origin() const { return origin_at(*origins_, path_); }

@@ -54,6 +54,10 @@ class Config {
   static Config from_string(const std::string& yaml, const std::string& name = "<string>",
                             const std::vector<std::string>& overrides = {});
 
+  // An override that sets `key_path` to the string `value` whatever it looks like ("null",
+  // "42", "a: b", quotes): for command-line options such as --work-dir that are always strings.
+  static std::string string_override(const std::string& key_path, const std::string& value);
+
   bool has(const std::string& key) const;           // direct child of a map (false otherwise)
   Config operator[](const std::string& key) const;  // missing -> Error "<file>: <path>: missing key 'k'"
 
