@@ -248,6 +248,10 @@ TEST_F(ConfigFiles, MalformedYamlGivesLineAndColumn) {
               HasSubstr("list.yaml:1:1: the top level of a config must be a map"));
   EXPECT_THAT(error_of([&] { Config::from_string("a: 1\nb: 2\na: 3\n", "dup.yaml"); }),
               HasSubstr("dup.yaml:3:1: duplicate key 'a'"));
+  EXPECT_THAT(error_of([&] { Config::from_string("a: 1\n---\nb: 2\n", "two.yaml"); }),
+              HasSubstr("two.yaml:3:1: a config is one YAML document, found 2"));
+  EXPECT_EQ(Config::from_string("# only a comment\n").size(), 0u);
+  EXPECT_EQ(Config::from_string("").keys(), std::vector<std::string>{});
 }
 
 TEST_F(ConfigFiles, WrongTypesNameFileLineKeyExpectedAndFound) {

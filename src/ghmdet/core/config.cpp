@@ -202,12 +202,18 @@ struct Loaded {
 };
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     throw Error(file + mark_text(e.mark) + ": invalid YAML: " + e.msg);
   }
+  if (documents.empty()) return YAML::Node(YAML::NodeType::Map);  // an empty file
+  if (documents.size() > 1) {
+    throw Error(file + mark_text(documents[1].Mark()) + ": a config is one YAML document, found " +
+                std::to_string(documents.size()) + " (remove the extra '---')");
+  }
+  const YAML::Node root = documents[0];
   if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);  // an empty file
   if (!root.IsMap()) {
     throw Error(file + mark_text(root.Mark()) + ": the top level of a config must be a map, found " +
