@@ -15,6 +15,7 @@ TEST(ResNet, BasicBlockMatchesTorchvision) {
   ResNet net(ResNetOptions().depth(18).base_channels(8).stage_blocks({2, 1, 1, 1}));
   load_into(*net, fx, "backbone.");
   net->eval();
+  torch::NoGradGuard no_grad;  // the inference path (BN folded into the convs)
   auto outs = net->forward(fx.at("input"));
   ASSERT_EQ(outs.size(), 4u);
   for (int i = 0; i < 4; ++i) {

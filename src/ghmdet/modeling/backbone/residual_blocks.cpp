@@ -19,6 +19,13 @@ torch::nn::Sequential make_downsample(int64_t inplanes, int64_t outplanes, int64
   return torch::nn::Sequential(conv(inplanes, outplanes, 1, stride), bn(outplanes));
 }
 
+torch::Tensor shortcut(const torch::nn::Sequential& downsample, ConvBNFold& fold, const torch::Tensor& x) {
+  if (!downsample) return x;
+  torch::nn::Conv2d conv(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(downsample->ptr(0)));
+  torch::nn::BatchNorm2d bn(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(downsample->ptr(1)));
+  return conv_bn(conv, bn, fold, x);
+}
+
 BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride) {
   conv1 = register_module("conv1", conv(inplanes, planes, 3, stride));
   bn1 = register_module("bn1", bn(planes));
@@ -29,9 +36,9 @@ BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  auto out = bn1(conv1(x)).relu_();
-  out = bn2(conv2(out));
-  out += downsample ? downsample->forward(x) : x;
+  auto out = conv_bn(conv1, bn1, fold1_, x).relu_();
+  out = conv_bn(conv2, bn2, fold2_, out);
+  out += shortcut(downsample, fold_down_, x);
   return out.relu_();
 }
 
@@ -47,10 +54,10 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  auto out = bn1(conv1(x)).relu_();
-  out = bn2(conv2(out)).relu_();
-  out = bn3(conv3(out));
-  out += downsample ? downsample->forward(x) : x;
+  auto out = conv_bn(conv1, bn1, fold1_, x).relu_();
+  out = conv_bn(conv2, bn2, fold2_, out).relu_();
+  out = conv_bn(conv3, bn3, fold3_, out);
+  out += shortcut(downsample, fold_down_, x);
   return out.relu_();
 }
 

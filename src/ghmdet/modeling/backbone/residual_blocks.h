@@ -4,10 +4,13 @@
 // Bottleneck (expansion 4): conv1 1x1 → bn1 → relu → conv2 3x3/stride → bn2 → relu → conv3 1x1
 // → bn3, + identity. The identity is `downsample` (Sequential: 0 = 1x1 conv with the stride,
 // 1 = BN) whenever the stride or the channel count changes. Output = relu(residual + identity).
-// Input/output float [N, C, H, W], same device.
+// Input/output float [N, C, H, W], same device. At inference (BN eval, autograd off) each
+// conv + BN pair runs as one folded convolution (layers/conv_bn.h).
 #pragma once
 
 #include <torch/torch.h>
+
+#include "ghmdet/modeling/layers/conv_bn.h"
 
 namespace ghmdet {
 
@@ -19,6 +22,9 @@ struct BasicBlockImpl : torch::nn::Module {
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};  // null when the identity is the input itself
+
+ private:
+  ConvBNFold fold1_, fold2_, fold_down_;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -30,10 +36,16 @@ struct BottleneckImpl : torch::nn::Module {
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
+
+ private:
+  ConvBNFold fold1_, fold2_, fold3_, fold_down_;
 };
 TORCH_MODULE(Bottleneck);
 
 // The projection shortcut, or an empty holder when none is needed.
 torch::nn::Sequential make_downsample(int64_t inplanes, int64_t outplanes, int64_t stride);
+
+// The shortcut branch: `x` itself, or downsample's conv + BN (folded at inference).
+torch::Tensor shortcut(const torch::nn::Sequential& downsample, ConvBNFold& fold, const torch::Tensor& x);
 
 }  // namespace ghmdet

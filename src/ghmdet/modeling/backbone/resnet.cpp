@@ -4,6 +4,7 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/modeling/backbone/residual_blocks.h"
+#include "ghmdet/modeling/layers/conv_bn.h"
 
 namespace ghmdet {
 namespace {
@@ -83,7 +84,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
 
 std::vector<torch::Tensor> ResNetImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == 3, "ResNet expects [N, 3, H, W], got ", x.sizes());
-  auto y = bn1(conv1(x)).relu_();
+  auto y = conv_bn(conv1, bn1, stem_fold_, x).relu_();
   y = torch::max_pool2d(y, 3, 2, 1);
   std::vector<torch::Tensor> outs;
   const auto& wanted = options.out_indices();

@@ -20,6 +20,8 @@
 
 #include <vector>
 
+#include "ghmdet/modeling/layers/conv_bn.h"
+
 namespace ghmdet {
 
 struct ResNetOptions {
@@ -53,6 +55,7 @@ struct ResNetImpl : torch::nn::Module {
 
  private:
   int64_t expansion_ = 4;
+  ConvBNFold stem_fold_;
 };
 TORCH_MODULE(ResNet);
 
