@@ -1,0 +1,28 @@
+// The two implementations behind FocalLoss::forward (focal_loss.h), exposed for the tests.
+//
+//   focal_loss_cpu        — CPU: the fused kernels of cls_kernels.h (one pass forward, one pass
+//                           backward through a custom autograd Function, no one-hot target).
+//   focal_loss_tensor_ops — any device: torchvision's sigmoid_focal_loss formula in tensor ops.
+// Both return loss_weight * sum(weight * FL) / denominator, float32.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "ghmdet/losses/kernels/cls_kernels.h"
+#include "ghmdet/losses/loss_inputs.h"
+
+namespace ghmdet {
+
+struct FocalLossParams {
+  double gamma = 2.0;
+  double alpha = 0.25;  // < 0: no alpha weighting
+  double loss_weight = 1.0;
+  double denominator = 1.0;
+};
+
+torch::Tensor focal_loss_cpu(const ClassificationInputs& in, const FocalLossParams& p,
+                             const loss_kernels::ClsKernels& kernels = loss_kernels::cls_kernels());
+
+torch::Tensor focal_loss_tensor_ops(const ClassificationInputs& in, const FocalLossParams& p);
+
+}  // namespace ghmdet

@@ -1,0 +1,341 @@
+// Body of the fused classification-loss kernels (see cls_kernels.h), written once with GCC
+// vector extensions and compiled once per instruction set: each cls_kernels_<isa>.cpp defines
+// GHMDET_KERNEL_ISA, sets `#pragma GCC target` and includes this file. 16 float lanes per
+// vector (one AVX-512 register, two AVX2 registers, four SSE registers).
+//
+// Math (float32, all lanes): exp on (-inf, 0] by Cody-Waite reduction and a degree-6
+// polynomial (<= 2 ulp, exp(0) == 1 exactly), log1p on [0, 1] by the atanh series
+// 2s(1 + s^2/3 + ...), s = e/(2+e), and log on (0, 1] (focal's non-integer gamma) by the same
+// series around the mantissa.
+#ifndef GHMDET_KERNEL_ISA
+#error "define GHMDET_KERNEL_ISA before including cls_kernels.inl"
+#endif
+
+// 64-byte vectors passed between always-inlined helpers never cross an ABI boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace ghmdet::loss_kernels::GHMDET_KERNEL_ISA {
+namespace {
+
+constexpr int kLanes = 16;
+typedef float vf __attribute__((vector_size(64)));
+typedef int32_t vi __attribute__((vector_size(64)));
+
+#define GHMDET_INLINE inline __attribute__((always_inline))
+
+GHMDET_INLINE vf splat(float v) { return vf{} + v; }
+GHMDET_INLINE vi splati(int32_t v) { return vi{} + v; }
+GHMDET_INLINE vi iota() { return vi{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; }
+GHMDET_INLINE vf select(vi m, vf a, vf b) { return m ? a : b; }
+GHMDET_INLINE vi selecti(vi m, vi a, vi b) { return m ? a : b; }
+GHMDET_INLINE vf vabs(vf v) { return (vf)((vi)v & 0x7fffffff); }
+GHMDET_INLINE vf vmax0(vf v) { return select(v > 0.0f, v, splat(0.0f)); }
+
+GHMDET_INLINE vf load(const float* p, int n) {
+  vf v = splat(0.0f);
+  if (n == kLanes) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (int l = 0; l < n; ++l) v[l] = p[l];
+  }
+  return v;
+}
+
+GHMDET_INLINE void store(float* p, int n, vf v) {
+  if (n == kLanes) {
+    std::memcpy(p, &v, sizeof v);
+  } else {
+    for (int l = 0; l < n; ++l) p[l] = v[l];
+  }
+}
+
+// exp(a) for a <= 0 (NaN propagates; below -87 flushes to 0, where exp is < 2^-125).
+GHMDET_INLINE vf exp_nonpos(vf a) {
+  const vi under = a < -87.0f;
+  const vf ac = select(under, splat(-87.0f), a);
+  const vi n = __builtin_convertvector(ac * 1.44269504088896341f - 0.5f, vi);  // round(), a <= 0
+  const vf nf = __builtin_convertvector(n, vf);
+  vf r = ac - nf * 0.693359375f;
+  r = r - nf * -2.12194440e-4f;
+  const vf z = r * r;
+  vf p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * z + r + 1.0f;
+  const vf scale = (vf)((n + 127) << 23);
+  return select(under, splat(0.0f), p * scale);
+}
+
+// log1p(e) for e in [0, 1].
+GHMDET_INLINE vf log1p_unit(vf e) {
+  const vf s = e / (e + 2.0f);
+  const vf z = s * s;
+  vf q = splat(1.0f / 13.0f);
+  q = q * z + 1.0f / 11.0f;
+  q = q * z + 1.0f / 9.0f;
+  q = q * z + 1.0f / 7.0f;
+  q = q * z + 1.0f / 5.0f;
+  q = q * z + 1.0f / 3.0f;
+  q = q * z + 1.0f;
+  return 2.0f * s * q;
+}
+
+// log(q) for normal q > 0.
+GHMDET_INLINE vf log_pos(vf q) {
+  const vi bits = (vi)q;
+  vi ex = ((bits >> 23) & 0xff) - 127;
+  vf m = (vf)((bits & 0x7fffff) | 0x3f800000);  // [1, 2)
+  const vi big = m > 1.41421356f;
+  m = select(big, m * 0.5f, m);
+  ex = selecti(big, ex + 1, ex);
+  const vf f = m - 1.0f;
+  const vf s = f / (f + 2.0f);
+  const vf z = s * s;
+  vf poly = splat(1.0f / 9.0f);
+  poly = poly * z + 1.0f / 7.0f;
+  poly = poly * z + 1.0f / 5.0f;
+  poly = poly * z + 1.0f / 3.0f;
+  poly = poly * z + 1.0f;
+  return __builtin_convertvector(ex, vf) * 0.693147180559945309f + 2.0f * s * poly;
+}
+
+// Everything the losses need from one vector of logits.
+struct Logit {
+  vf e;    // exp(-|x|)
+  vf p;    // sigmoid(x)
+  vf omp;  // 1 - sigmoid(x), computed without cancellation
+  vf softplus_neg;  // log1p(e) = BCE(|x|, 1)
+};
+
+GHMDET_INLINE Logit logit_terms(vf x, bool want_log) {
+  Logit t;
+  t.e = exp_nonpos(-vabs(x));
+  const vf den = 1.0f + t.e;
+  const vi pos = x >= 0.0f;
+  t.p = select(pos, splat(1.0f), t.e) / den;
+  t.omp = select(pos, t.e, splat(1.0f)) / den;
+  t.softplus_neg = want_log ? log1p_unit(t.e) : splat(0.0f);
+  return t;
+}
+
+// Lookup of table[idx] for idx in [0, size): one two-register permute when size <= 32.
+struct Table {
+  vf lo, hi;
+  const float* data;
+  int size;
+  explicit Table(const float* d, int n) : lo(splat(0.0f)), hi(splat(0.0f)), data(d), size(n) {
+    for (int i = 0; i < n && i < 2 * kLanes; ++i) (i < kLanes ? lo[i] : hi[i - kLanes]) = d[i];
+  }
+  GHMDET_INLINE vf operator()(vi idx) const {
+    if (size <= 2 * kLanes) return __builtin_shuffle(lo, hi, idx);
+    vf r;
+    for (int l = 0; l < kLanes; ++l) r[l] = data[idx[l]];
+    return r;
+  }
+};
+
+// GHM bin of each lane (see cls_kernels.h); `bins` for NaN / beyond the last edge.
+GHMDET_INLINE vi ghm_bin(vf g, const Table& edges, int bins) {
+  vi b = __builtin_convertvector(g * static_cast<float>(bins), vi);
+  b = selecti(b < 0, splati(0), b);  // NaN converts to INT_MIN
+  b = selecti(b > bins - 1, splati(bins - 1), b);
+  const vf lo = edges(b), hi = edges(b + 1);
+  b = selecti(g < lo, b - 1, selecti(g >= hi, b + 1, b));
+  return selecti(g == g, b, splati(bins));
+}
+
+// Calls body(offset, lanes, x, y, w, valid) for every vector of the rows [r0, r1), and
+// skip(row) for rows whose (row) weight is not > 0; those rows are not read.
+template <bool kLabels, bool kElemWeight, class Body, class Skip>
+GHMDET_INLINE void for_rows(const ClsView& v, int64_t r0, int64_t r1, Body&& body, Skip&& skip) {
+  const int64_t cols = v.cols;
+  const vi lane = iota();
+  for (int64_t r = r0; r < r1; ++r) {
+    float wr = 1.0f;
+    if (!kElemWeight) {
+      wr = v.weight[r];
+      if (!(wr > 0.0f)) {
+        skip(r);
+        continue;
+      }
+    }
+    int32_t label = -1;
+    if (kLabels) {
+      const int64_t l = v.labels[r];
+      label = (l >= 0 && l < cols) ? static_cast<int32_t>(l) : -1;
+    }
+    const int64_t row = r * cols;
+    for (int64_t c0 = 0; c0 < cols; c0 += kLanes) {
+      const int n = static_cast<int>(std::min<int64_t>(kLanes, cols - c0));
+      const vf x = load(v.x + row + c0, n);
+      vf y;
+      if (kLabels) {
+        y = select(lane + static_cast<int32_t>(c0) == label, splat(1.0f), splat(0.0f));
+      } else {
+        y = load(v.target + row + c0, n);
+      }
+      vf w;
+      vi valid;
+      if (kElemWeight) {
+        w = load(v.weight + row + c0, n);
+        valid = w > 0.0f;
+      } else {
+        w = splat(wr);
+        valid = splati(-1);
+      }
+      if (n < kLanes) valid &= lane < n;
+      body(row + c0, n, x, y, w, valid);
+    }
+  }
+}
+
+template <class Fn>
+GHMDET_INLINE void with_layout(const ClsView& v, Fn&& fn) {
+  using T = std::true_type;
+  using F = std::false_type;
+  if (v.labels) {
+    if (v.weight_per_element) fn(T{}, T{}); else fn(T{}, F{});
+  } else {
+    if (v.weight_per_element) fn(F{}, T{}); else fn(F{}, F{});
+  }
+}
+
+void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
+                    int64_t* counts, double* sums) {
+  // Per-lane histograms: lane l of every vector updates its own slot, so consecutive updates of
+  // a popular bin do not wait on each other. Slot bins+1 collects invalid lanes.
+  const int slots = bins + 2;
+  std::vector<int64_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
+  std::vector<double> lane_sums(static_cast<size_t>(slots) * kLanes, 0.0);
+  const Table edges(edge_data, bins + 1);
+  const vi lane = iota();
+  auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
+    const Logit t = logit_terms(x, true);
+    const vf g = vabs(t.p - y);
+    const vf bce = vmax0(x) - x * y + t.softplus_neg;
+    const vi slot = selecti(valid, ghm_bin(g, edges, bins), splati(bins + 1)) * kLanes + lane;
+    alignas(64) int32_t s[kLanes];
+    alignas(64) float b[kLanes];
+    std::memcpy(s, &slot, sizeof s);
+    std::memcpy(b, &bce, sizeof b);
+    for (int l = 0; l < kLanes; ++l) {
+      lane_counts[s[l]] += 1;
+      lane_sums[s[l]] += b[l];
+    }
+  };
+  with_layout(v, [&](auto lab, auto ew) {
+    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
+  });
+  for (int k = 0; k <= bins; ++k) {
+    int64_t c = 0;
+    double s = 0.0;
+    for (int l = 0; l < kLanes; ++l) {
+      c += lane_counts[k * kLanes + l];
+      s += lane_sums[k * kLanes + l];
+    }
+    counts[k] = c;
+    sums[k] = s;
+  }
+}
+
+void ghmc_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
+               const float* coef_data, float* grad) {
+  const Table edges(edge_data, bins + 1);
+  const Table coef(coef_data, bins + 1);
+  auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) {
+    const Logit t = logit_terms(x, false);
+    const vf d = t.p - y;
+    const vf c = coef(ghm_bin(vabs(d), edges, bins));
+    store(grad + off, n, select(valid, c * d, splat(0.0f)));
+  };
+  auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
+  with_layout(v, [&](auto lab, auto ew) {
+    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
+  });
+}
+
+// q^gamma for q in [0, 1]; integer gammas up to 4 by multiplication (0^0 = 1, as torch.pow).
+GHMDET_INLINE vf pow_gamma(vf q, float gamma, int int_gamma) {
+  if (int_gamma >= 0) {
+    vf r = splat(1.0f);
+    for (int i = 0; i < int_gamma; ++i) r *= q;
+    return r;
+  }
+  return select(q > 0.0f, exp_nonpos(gamma * log_pos(q)), splat(0.0f));
+}
+
+GHMDET_INLINE int integer_gamma(float gamma) {
+  for (int i = 0; i <= 4; ++i)
+    if (gamma == static_cast<float>(i)) return i;
+  return -1;
+}
+
+// Focal terms: q = 1 - p_t (= |p - y| for binary y), alpha_t, BCE.
+struct FocalTerms {
+  vf q, qg, alpha_t, bce;
+  Logit t;
+};
+
+GHMDET_INLINE FocalTerms focal_terms(vf x, vf y, const FocalParams& fp, int int_gamma) {
+  FocalTerms f;
+  f.t = logit_terms(x, true);
+  // 1 - p_t = p(1-y) + (1-p)y, from p and 1-p so that neither side cancels.
+  f.q = f.t.p * (1.0f - y) + f.t.omp * y;
+  f.qg = pow_gamma(f.q, fp.gamma, int_gamma);
+  f.alpha_t = fp.alpha >= 0.0f ? fp.alpha * y + (1.0f - fp.alpha) * (1.0f - y) : splat(1.0f);
+  f.bce = vmax0(x) - x * y + f.t.softplus_neg;
+  return f;
+}
+
+double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp) {
+  const int int_gamma = integer_gamma(fp.gamma);
+  double total = 0.0;
+  vf acc = splat(0.0f);
+  int64_t pending = 0;
+  auto flush = [&]() {
+    for (int l = 0; l < kLanes; ++l) total += acc[l];
+    acc = splat(0.0f);
+    pending = 0;
+  };
+  auto body = [&](int64_t, int, vf x, vf y, vf w, vi valid) {
+    const FocalTerms f = focal_terms(x, y, fp, int_gamma);
+    acc += select(valid, w * f.alpha_t * f.qg * f.bce, splat(0.0f));
+    if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
+  };
+  with_layout(v, [&](auto lab, auto ew) {
+    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
+  });
+  flush();
+  return total;
+}
+
+void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp, float scale,
+                float* grad) {
+  const int int_gamma = integer_gamma(fp.gamma);
+  auto body = [&](int64_t off, int n, vf x, vf y, vf w, vi valid) {
+    const FocalTerms f = focal_terms(x, y, fp, int_gamma);
+    // d/dx [alpha_t q^g BCE] = alpha_t (q^g (p - y) + g q^(g-1) dq/dx BCE), dq/dx =
+    // (1 - 2y) p (1 - p); q^(g-1) is taken as q^g / q (0 at q = 0).
+    const vf qgm1 = select(f.q > 0.0f, f.qg / f.q, splat(0.0f));
+    const vf dq = (1.0f - 2.0f * y) * f.t.p * f.t.omp;
+    const vf d = f.alpha_t * (f.qg * (f.t.p - y) + fp.gamma * qgm1 * dq * f.bce);
+    store(grad + off, n, select(valid, (scale * w) * d, splat(0.0f)));
+  };
+  auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
+  with_layout(v, [&](auto lab, auto ew) {
+    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
+  });
+}
+
+#undef GHMDET_INLINE
+
+}  // namespace
+
+extern const ClsKernels kernels;
+const ClsKernels kernels{GHMDET_KERNEL_ISA_NAME, &ghmc_histogram, &ghmc_grad, &focal_sum,
+                         &focal_grad};
+
+}  // namespace ghmdet::loss_kernels::GHMDET_KERNEL_ISA
