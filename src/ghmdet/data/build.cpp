@@ -24,7 +24,7 @@ std::pair<int64_t, int64_t> scale_pair(const Config& v) {
 DatasetOptions dataset_options_from_config(const Config& node) {
   node.check_keys({"type", "ann_file", "img_prefix", "img_scale", "multiscale_mode", "img_norm_cfg",
                    "size_divisor", "flip_ratio", "with_mask", "with_crowd", "with_label", "test_mode",
-                   "resize_keep_ratio", "min_size", "seed"});
+                   "resize_keep_ratio", "min_size", "seed", "classes"});
   DatasetOptions o;
   o.ann_files = string_or_list(node, "ann_file");
   o.img_prefixes = string_or_list(node, "img_prefix");
@@ -67,6 +67,7 @@ DatasetOptions dataset_options_from_config(const Config& node) {
   o.test_mode = node.get<bool>("test_mode", false);
   o.min_size = node.get<int64_t>("min_size", 32);
   o.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
+  o.classes = node.get<std::vector<std::string>>("classes", {});
   return o;
 }
 

@@ -18,8 +18,8 @@ namespace od = simdjson::ondemand;
 // Parses one document; every helper either returns a value or throws a located ghmdet::Error.
 class CocoReader {
  public:
-  CocoReader(const simdjson::padded_string& json, std::string name)
-      : json_(json), text_(json.data(), json.size()), name_(std::move(name)) {}
+  CocoReader(const simdjson::padded_string& json, std::string name, bool check_references)
+      : json_(json), text_(json.data(), json.size()), name_(std::move(name)), check_references_(check_references) {}
 
   CocoJson read() {
     CocoJson out;
@@ -49,7 +49,7 @@ class CocoReader {
     }
     if (!seen_images) fail(text_.data(), "<root>", "missing field 'images'");
     if (!seen_categories) fail(text_.data(), "<root>", "missing field 'categories'");
-    cross_check(out);
+    if (check_references_) cross_check(out);
     return out;
   }
 
@@ -266,6 +266,7 @@ class CocoReader {
   const simdjson::padded_string& json_;
   std::string_view text_;
   std::string name_;
+  bool check_references_;
   od::parser parser_;
   // Where each element starts, so cross-checks after parsing can still point into the file.
   std::vector<const char*> image_offsets_, annotation_offsets_, category_offsets_;
@@ -273,18 +274,18 @@ class CocoReader {
 
 }  // namespace
 
-CocoJson read_coco_json(const std::string& path) {
+CocoJson read_coco_json(const std::string& path, bool check_references) {
   simdjson::padded_string json;
   if (auto err = simdjson::padded_string::load(path).get(json)) {
     throw Error(path + ": cannot read the COCO annotation file (" +
                 std::string(simdjson::error_message(err)) + ")");
   }
-  return CocoReader(json, path).read();
+  return CocoReader(json, path, check_references).read();
 }
 
-CocoJson parse_coco_json(std::string_view text, const std::string& name) {
+CocoJson parse_coco_json(std::string_view text, const std::string& name, bool check_references) {
   simdjson::padded_string json(text.data(), text.size());
-  return CocoReader(json, name).read();
+  return CocoReader(json, name, check_references).read();
 }
 
 }  // namespace ghmdet

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ghmdet {
@@ -50,9 +51,11 @@ struct CocoJson {
   std::vector<CocoCategory> categories;
 };
 
-// Reads and validates `path` (simdjson on-demand; ~1 GB/s, memory ≈ 2× the file size).
-CocoJson read_coco_json(const std::string& path);
+// Reads and validates `path` (simdjson on-demand; memory ≈ 2× the file size).
+// check_references=false skips the id cross-checks (duplicate ids, unknown image_id /
+// category_id) for tools that want to report every such problem rather than stop at the first.
+CocoJson read_coco_json(const std::string& path, bool check_references = true);
 // The same from text already in memory (`name` is used in messages in place of a path).
-CocoJson parse_coco_json(std::string_view text, const std::string& name);
+CocoJson parse_coco_json(std::string_view text, const std::string& name, bool check_references = true);
 
 }  // namespace ghmdet

@@ -28,6 +28,8 @@ struct DatasetOptions {
   bool test_mode = false;   // keep every image, never flip, never replace
   int64_t min_size = 32;    // training filter: min(width, height) >= min_size
   uint64_t seed = 0;        // seeds flips, multi-scale draws and replacements
+  // Class names for datasets whose files name classes (VOC XML); empty -> the dataset's default.
+  std::vector<std::string> classes;
 };
 
 class DetectionDataset : public Dataset {

@@ -97,6 +97,7 @@ VocAnnotation read_voc_xml(const std::string& path) {
 
 VOCDataset::VOCDataset(DatasetOptions options, std::vector<std::string> class_names)
     : DetectionDataset(std::move(options), std::move(class_names)) {
+  if (class_names_.empty()) class_names_ = options_.classes;
   if (class_names_.empty()) class_names_.assign(kVocClasses.begin(), kVocClasses.end());
   for (size_t k = 0; k < options_.ann_files.size(); ++k) load(options_.ann_files[k], options_.img_prefixes[k]);
   finish_loading();

@@ -18,7 +18,7 @@ extern const std::array<const char*, 20> kVocClasses;
 
 class VOCDataset : public DetectionDataset {
  public:
-  // `class_names` empty -> the 20 VOC classes (other XML datasets may pass their own).
+  // `class_names` empty -> options.classes, and when that is empty too, the 20 VOC classes.
   explicit VOCDataset(DatasetOptions options, std::vector<std::string> class_names = {});
 
  private:
