@@ -1,0 +1,177 @@
+// read_torch_file against files written by Python's torch.save (tests/fixtures/io), in both
+// container formats, and its refusal of everything that is not a checkpoint.
+#include <gtest/gtest.h>
+
+#include "ghmdet/core/error.h"
+#include "ghmdet/io/torch_pickle.h"
+#include "io_fixtures.h"
+
+namespace ghmdet {
+namespace {
+
+using testing::expected_fixtures;
+using testing::io_fixture;
+
+std::string message_of(const std::string& path) {
+  try {
+    read_torch_file(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+class BothFormats : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BothFormats, TensorsMatchPythonInZipAndLegacy) {
+  const std::string stem = GetParam();
+  const auto& expected = expected_fixtures().at(stem).at("tensors");
+  for (const char* suffix : {"_zip.pth", "_legacy.pth"}) {
+    SCOPED_TRACE(suffix);
+    const TorchFile file = read_torch_file(io_fixture(stem + suffix));
+    EXPECT_EQ(file.format, std::string(suffix) == "_zip.pth" ? TorchFileFormat::Zip : TorchFileFormat::Legacy);
+    const auto tensors = testing::tensors_by_path(file.root);
+    ASSERT_EQ(tensors.size(), expected.size());
+    for (const auto& [path, e] : expected.items()) {
+      ASSERT_TRUE(tensors.count(path)) << path;
+      testing::expect_tensor_matches(tensors.at(path), e, path);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TorchPickle, BothFormats,
+                         ::testing::Values("resnet18_trunc", "mmdet_style", "views", "dtypes"));
+
+TEST(TorchPickle, OrderedDictKeepsKeyOrderAndMetadata) {
+  for (const char* name : {"resnet18_trunc_zip.pth", "resnet18_trunc_legacy.pth"}) {
+    const auto root = read_torch_file(io_fixture(name)).root;
+    ASSERT_TRUE(root->is_dict());
+    EXPECT_TRUE(root->ordered);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : root->entries) keys.push_back(k->as_string("key"));
+    EXPECT_EQ(keys, expected_fixtures().at("resnet18_trunc").at("keys").get<std::vector<std::string>>());
+    ASSERT_TRUE(root->attributes);
+    const auto metadata = root->attributes->get("_metadata");
+    ASSERT_TRUE(metadata && metadata->is_dict());
+    // torch records each module's version: BatchNorm2d is version 2.
+    EXPECT_EQ(metadata->get("bn1")->get("version")->as_int("version"), 2);
+  }
+}
+
+TEST(TorchPickle, ViewsShareOneStorage) {
+  for (const char* name : {"views_zip.pth", "views_legacy.pth"}) {
+    SCOPED_TRACE(name);
+    const auto root = read_torch_file(io_fixture(name)).root;
+    const auto base = root->get("base")->tensor;
+    const auto tail = root->get("tail")->tensor;
+    const auto cols = root->get("grid_cols")->tensor;
+    EXPECT_EQ(static_cast<const float*>(tail.data_ptr()), base.data_ptr<float>() + 3);
+    EXPECT_EQ(cols.strides().vec(), (std::vector<int64_t>{6, 2}));
+    EXPECT_EQ(root->get("expanded")->tensor.strides().vec(), (std::vector<int64_t>{0, 1}));
+    EXPECT_EQ(root->get("scalar")->tensor.dim(), 0);
+    base.fill_(-1);  // a write through one view is seen through the others, as in Python
+    EXPECT_EQ(cols.sum().item<float>(), -12.f);
+  }
+}
+
+TEST(TorchPickle, MmdetectionMetaAndOptimizerValues) {
+  for (const char* name : {"mmdet_style_zip.pth", "mmdet_style_legacy.pth"}) {
+    SCOPED_TRACE(name);
+    const auto root = read_torch_file(io_fixture(name)).root;
+    const auto meta = root->get("meta");
+    ASSERT_TRUE(meta);
+    EXPECT_EQ(meta->get("epoch")->as_int("epoch"), 12);
+    EXPECT_EQ(meta->get("big")->as_int("big"), int64_t{1} << 40);
+    EXPECT_EQ(meta->get("negative")->as_int("negative"), -3);
+    EXPECT_EQ(meta->get("config")->as_string("config"), "model = dict(\n    type='RetinaNet')\n");
+    EXPECT_EQ(meta->get("unicode")->as_string("unicode"), "\xc3\xa9\xe6\xbc\xa2");
+    EXPECT_EQ(meta->get("raw")->kind, PickleValue::Kind::Bytes);
+    EXPECT_EQ(meta->get("raw")->s, std::string("\x00\x01\xff", 3));
+    const auto classes = meta->get("CLASSES");
+    ASSERT_EQ(classes->kind, PickleValue::Kind::Tuple);
+    EXPECT_EQ(classes->items.at(1)->as_string("class"), "bicycle");
+    EXPECT_DOUBLE_EQ(meta->get("hook_msgs")->get("best")->get("score")->as_double("score"), 0.37);
+    const auto flags = meta->get("flags")->as_sequence("flags");
+    EXPECT_TRUE(flags.at(0)->as_bool("f0"));
+    EXPECT_FALSE(flags.at(1)->as_bool("f1"));
+    EXPECT_TRUE(flags.at(2)->is_none());
+    const auto optimizer = root->get("optimizer");
+    EXPECT_EQ(optimizer->get("state")->get(int64_t{1})->get("momentum_buffer")->tensor.numel(), 4);
+    const auto group = optimizer->get("param_groups")->items.at(0);
+    EXPECT_DOUBLE_EQ(group->get("weight_decay")->as_double("wd"), 1e-4);
+    EXPECT_FALSE(group->get("nesterov")->as_bool("nesterov"));
+  }
+}
+
+TEST(TorchPickle, ParametersAreRebuiltAsTensors) {
+  const auto root = read_torch_file(io_fixture("parameters.pth")).root;
+  const auto& expected = expected_fixtures().at("parameters").at("tensors");
+  for (const auto& [path, e] : expected.items()) {
+    testing::expect_tensor_matches(root->get(path)->as_tensor(path), e, path);
+  }
+}
+
+TEST(TorchPickle, NumpyArrayIsRefusedNamingTheGlobal) {
+  const std::string path = io_fixture("numpy_inside.pth");
+  const std::string msg = message_of(path);
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("numpy"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsupported Python global"), std::string::npos) << msg;
+}
+
+TEST(TorchPickle, FilesThatAreNotCheckpointsGetClearMessages) {
+  const std::string text = testing::write_temp_file("notes.pth", "model = dict(type='RetinaNet')\n");
+  EXPECT_NE(message_of(text).find("not a PyTorch checkpoint"), std::string::npos) << message_of(text);
+  EXPECT_NE(message_of(text).find(text), std::string::npos);
+  const std::string empty = testing::write_temp_file("empty.pth", "");
+  EXPECT_NE(message_of(empty).find("empty file"), std::string::npos) << message_of(empty);
+  const std::string missing = io_fixture("does_not_exist.pth");
+  EXPECT_NE(message_of(missing).find("no such checkpoint file"), std::string::npos);
+  EXPECT_NE(message_of(io_fixture("")).find("directory"), std::string::npos);
+  // A plain pickle (no torch magic number) and a pickle with an unknown opcode.
+  const std::string plain = testing::write_temp_file("plain.pkl", std::string("\x80\x02K\x05.", 5));
+  EXPECT_NE(message_of(plain).find("magic number"), std::string::npos) << message_of(plain);
+  const std::string inst = testing::write_temp_file("inst.pkl", std::string("\x80\x02i", 3));
+  EXPECT_NE(message_of(inst).find("INST"), std::string::npos) << message_of(inst);
+  const std::string unknown = testing::write_temp_file("unknown.pkl", std::string("\x80\x02\xff", 3));
+  EXPECT_NE(message_of(unknown).find("0xff"), std::string::npos) << message_of(unknown);
+}
+
+// Every proper prefix of a checkpoint is refused with ghmdet::Error — never a crash, never
+// another exception type, never a silent partial result.
+TEST(TorchPickle, TruncatedFilesAlwaysThrowError) {
+  for (const char* name : {"views_zip.pth", "views_legacy.pth", "dtypes_legacy.pth", "mmdet_style_legacy.pth",
+                           "mmdet_style_zip.pth", "parameters.pth"}) {
+    SCOPED_TRACE(name);
+    const std::string bytes = testing::read_file(io_fixture(name));
+    // Every byte of the zip tail (end record, central directory) and a spread of the rest.
+    for (size_t n = 0; n < bytes.size(); n += (n + 200 > bytes.size() ? 1 : 7)) {
+      const std::string path = testing::write_temp_file("truncated.pth", bytes.substr(0, n));
+      EXPECT_THROW(read_torch_file(path), Error) << "prefix of " << n << " bytes";
+    }
+  }
+}
+
+// Flipped bytes either still read (a changed value) or throw ghmdet::Error; nothing else.
+TEST(TorchPickle, CorruptedBytesNeverCrash) {
+  for (const char* name : {"mmdet_style_legacy.pth", "views_legacy.pth", "views_zip.pth"}) {
+    SCOPED_TRACE(name);
+    const std::string bytes = testing::read_file(io_fixture(name));
+    for (size_t at = 0; at < bytes.size(); at += 2) {
+      for (unsigned char x : {0x01, 0xff}) {
+        std::string corrupt = bytes;
+        corrupt[at] = static_cast<char>(corrupt[at] ^ x);
+        const std::string path = testing::write_temp_file("corrupt.pth", corrupt);
+        try {
+          read_torch_file(path);
+        } catch (const Error&) {
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << "byte " << at << " ^ " << int(x) << ": non-ghmdet exception " << e.what();
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ghmdet
