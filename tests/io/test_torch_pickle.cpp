@@ -2,8 +2,14 @@
 // container formats, and its refusal of everything that is not a checkpoint.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+
 #include "ghmdet/core/error.h"
+#include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/torch_pickle.h"
+#include "ghmdet/io/weight_maps.h"
 #include "io_fixtures.h"
 
 namespace ghmdet {
@@ -170,6 +176,32 @@ TEST(TorchPickle, CorruptedBytesNeverCrash) {
         }
       }
     }
+  }
+}
+
+// Real-size files (e.g. a torchvision retinanet_resnet50_fpn state dict saved in both formats,
+// ~140 MB each, not committed): GHMDET_IO_LARGE_PTH="a.pth:b.pth". All must hold the same
+// tensors; the read time of each is printed.
+TEST(TorchPickle, LargeCheckpointsFromTheEnvironment) {
+  const char* env = std::getenv("GHMDET_IO_LARGE_PTH");
+  if (!env || !*env) GTEST_SKIP() << "GHMDET_IO_LARGE_PTH not set";
+  std::stringstream list(env);
+  std::string path;
+  StateDict first;
+  while (std::getline(list, path, ':')) {
+    const auto start = std::chrono::steady_clock::now();
+    const StateDict sd = read_state_dict(path);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    int64_t bytes = 0;
+    for (const auto& item : sd) bytes += item.value().numel() * item.value().element_size();
+    std::cout << path << ": " << sd.size() << " tensors, " << bytes / 1e6 << " MB in " << seconds << " s ("
+              << weight_format_name(detect_weight_format(sd)) << ")\n";
+    if (first.is_empty()) {
+      first = sd;
+      continue;
+    }
+    ASSERT_EQ(sd.keys(), first.keys());
+    for (const auto& item : sd) EXPECT_TRUE(torch::equal(item.value(), first[item.key()])) << item.key();
   }
 }
 
