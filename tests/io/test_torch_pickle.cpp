@@ -10,6 +10,7 @@
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/torch_pickle.h"
 #include "ghmdet/io/weight_maps.h"
+#include "ghmdet/io/zip_archive.h"
 #include "io_fixtures.h"
 
 namespace ghmdet {
@@ -139,8 +140,25 @@ TEST(TorchPickle, FilesThatAreNotCheckpointsGetClearMessages) {
   EXPECT_NE(message_of(plain).find("magic number"), std::string::npos) << message_of(plain);
   const std::string inst = testing::write_temp_file("inst.pkl", std::string("\x80\x02i", 3));
   EXPECT_NE(message_of(inst).find("INST"), std::string::npos) << message_of(inst);
+  const std::string deflated = io_fixture("deflated.pth");
+  EXPECT_NE(message_of(deflated).find("compressed"), std::string::npos) << message_of(deflated);
   const std::string unknown = testing::write_temp_file("unknown.pkl", std::string("\x80\x02\xff", 3));
   EXPECT_NE(message_of(unknown).find("0xff"), std::string::npos) << message_of(unknown);
+}
+
+TEST(ZipArchive, Crc32MatchesTheStandardCheckValue) {
+  const std::string text = "123456789abcdefghijklmnopq";
+  EXPECT_EQ(crc32_update(0, text.data(), 9), 0xCBF43926u);  // the CRC-32/ISO-HDLC check value
+  const uint32_t whole = crc32_update(0, text.data(), text.size());
+  EXPECT_EQ(crc32_update(crc32_update(0, text.data(), 5), text.data() + 5, text.size() - 5), whole);
+}
+
+TEST(ZipArchive, FindsRecordsUnderAnyPrefix) {
+  ZipArchive zip(io_fixture("views_zip.pth"));
+  EXPECT_EQ(zip.prefix(), "views_zip");  // torch.save names the folder after the file
+  EXPECT_TRUE(zip.has_record("data.pkl"));
+  EXPECT_EQ(zip.read_record("version"), "3\n");
+  EXPECT_THROW(zip.record_size("data/99"), Error);
 }
 
 // Every proper prefix of a checkpoint is refused with ghmdet::Error — never a crash, never
