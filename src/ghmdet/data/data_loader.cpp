@@ -1,5 +1,7 @@
 #include "ghmdet/data/data_loader.h"
 
+#include <opencv2/core/utility.hpp>
+
 #include <algorithm>
 
 #include "ghmdet/core/error.h"
@@ -14,6 +16,9 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::shared_ptr<c
   if (options_.batch_size < 1) throw Error("data loader: imgs_per_gpu must be >= 1");
   if (options_.num_workers < 0) throw Error("data loader: workers_per_gpu must be >= 0");
   options_.prefetch = std::max<int64_t>(options_.prefetch, 1);
+  // The workers are the parallelism: OpenCV's own thread pool inside each of them would only
+  // oversubscribe the cores the training step needs (mmdetection sets cv2.setNumThreads(0) too).
+  if (options_.num_workers > 0) cv::setNumThreads(0);
   for (int64_t w = 0; w < options_.num_workers; ++w) workers_.emplace_back([this] { worker_loop(); });
 }
 

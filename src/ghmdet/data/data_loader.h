@@ -9,7 +9,8 @@
 // (a ghmdet::Error naming the file). set_epoch() abandons whatever the previous epoch had in
 // flight (the consumer may stop early); the destructor stops and joins the workers without
 // waiting for undelivered batches. num_workers == 0 decodes in next() on the caller's thread.
-// Images are allocated in pinned memory when `device` is CUDA.
+// Images are allocated in pinned memory when `device` is CUDA. With workers, OpenCV's internal
+// threading is switched off process-wide (cv::setNumThreads(0)), as mmdetection does.
 #pragma once
 
 #include <atomic>
