@@ -1,6 +1,8 @@
 // COCOeval rules checked on hand-computed cases (pycocotools semantics, see coco_eval.h).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "coco_builder.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/evaluation/coco_eval.h"
@@ -231,6 +233,23 @@ TEST(CocoEval, UnknownImageIsAnError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("image_id 7"), std::string::npos) << e.what();
   }
+}
+
+TEST(CocoEval, AnnotationIdZeroReadsAsUnmatchedLikePycocotools) {
+  // pycocotools stores the matched gt's id and later tests it for truth: a perfect hit on a gt
+  // with id 0 counts as a false positive (and that gt is still taken).
+  CocoBuilder b;
+  b.image(1).category(1).box(1, 1, {0, 0, 50, 50}).det(1, 1, {0, 0, 50, 50}, 0.9);
+  b.gt.annotations[0].id = 0;
+  const auto r = run(b);
+  EXPECT_EQ(r.stats[kAP], 0.0);
+  EXPECT_EQ(r.stats[kAR100], 0.0);
+}
+
+TEST(CocoEval, NanScoreIsAnError) {
+  CocoBuilder b;
+  b.image(1).category(1).box(1, 1, {0, 0, 10, 10}).det(1, 1, {0, 0, 10, 10}, std::nan(""));
+  EXPECT_THROW(run(b), Error);
 }
 
 TEST(CocoEval, SummaryHasPycocotoolsFormat) {

@@ -117,6 +117,9 @@ class Evaluator {
             "results entry {}: image_id {} is not an image of the annotation file{}", r,
             d.image_id, gt.path.empty() ? std::string() : " " + gt.path));
       }
+      if (std::isnan(d.score)) {  // a NaN would break the score sort's ordering
+        throw Error(fmt::format("results entry {} (image_id {}): score is NaN", r, d.image_id));
+      }
       dt_keys.push_back(key_of(d.image_id, d.category_id));
     }
     const int64_t num_keys = num_cats_ * num_images_;

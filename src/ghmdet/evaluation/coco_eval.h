@@ -14,7 +14,8 @@
 //  * a gt whose annotation id is 0 behaves as in pycocotools (a match to it stores id 0, which
 //    accumulate() reads as "unmatched").
 // Detections whose category is not in the annotation file are left out (as pycocotools does);
-// an image id that is not in it throws ghmdet::Error (pycocotools' loadRes asserts).
+// an image id that is not in it, or a NaN score, throws ghmdet::Error (pycocotools' loadRes
+// asserts on the former).
 #pragma once
 
 #include <array>
