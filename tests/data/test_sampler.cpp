@@ -7,6 +7,10 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/sampler.h"
+#include "ghmdet_test_paths.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace ghmdet {
 namespace {
@@ -94,6 +98,23 @@ TEST(GroupSampler, MatchesTheReferenceAlgorithmWrittenOut) {
   const GroupSampler s(groups, o);
   const std::vector<int64_t> expected(ordered.begin() + s.size(), ordered.begin() + 2 * s.size());
   EXPECT_EQ(s.indices(epoch), expected);
+}
+
+// Fixture: the reference's sampler run by python3-torch (scripts/fixtures/make_data_fixtures.py).
+TEST(GroupSampler, EqualsTheReferenceRunByPyTorch) {
+  std::ifstream f(std::string(GHMDET_FIXTURES_DIR) + "/data/group_sampler.json");
+  ASSERT_TRUE(f.good());
+  const auto fixture = nlohmann::json::parse(f);
+  const auto groups = fixture["flags"].get<std::vector<int>>();
+  ASSERT_GT(fixture["cases"].size(), 10u);
+  for (const auto& c : fixture["cases"]) {
+    GroupSamplerOptions o;
+    o.samples_per_gpu = c["samples_per_gpu"].get<int64_t>();
+    o.num_replicas = c["num_replicas"].get<int64_t>();
+    o.rank = c["rank"].get<int64_t>();
+    const GroupSampler s(groups, o);
+    EXPECT_EQ(s.indices(c["epoch"].get<int64_t>()), c["indices"].get<std::vector<int64_t>>()) << c.dump();
+  }
 }
 
 TEST(GroupSampler, BadOptionsAreErrors) {
