@@ -37,14 +37,15 @@ struct FocalParams {
 
 struct ClsKernels {
   const char* isa;
-  // counts[k], sums[k] for k in [0, bins]: number of valid elements and sum of their BCE in bin
-  // k (slot `bins` = valid but in no bin). Overwrites the bins+1 entries.
+  // counts[k] for k in [0, bins]: number of valid elements in bin k (slot `bins` = valid but in
+  // no bin). Overwrites the bins+1 entries.
   void (*ghmc_histogram)(const ClsView& v, int64_t row_begin, int64_t row_end,
-                         const float* edges, int bins, int64_t* counts, double* sums);
-  // grad = coef[bin] * (p - y) for valid elements (coef has bins+1 entries, slot `bins` for
-  // unbinned elements), 0 for the others.
-  void (*ghmc_grad)(const ClsView& v, int64_t row_begin, int64_t row_end, const float* edges,
-                    int bins, const float* coef, float* grad);
+                         const float* edges, int bins, int64_t* counts);
+  // With the per-bin coefficients known (coef has bins+1 entries, slot `bins` for unbinned
+  // elements): returns the block's sum of coef[bin] * BCE over valid elements and, when grad is
+  // not null, writes grad = coef[bin] * (p - y) for valid elements and 0 for the others.
+  double (*ghmc_loss_grad)(const ClsView& v, int64_t row_begin, int64_t row_end,
+                           const float* edges, int bins, const float* coef, float* grad);
   // Sum over the block of weight * FL(x, y).
   double (*focal_sum)(const ClsView& v, int64_t row_begin, int64_t row_end, const FocalParams& p);
   // grad = scale * weight * dFL/dx (0 where weight is 0).

@@ -110,13 +110,13 @@ struct Logit {
   vf softplus_neg;  // log1p(e) = BCE(|x|, 1)
 };
 
-GHMDET_INLINE Logit logit_terms(vf x, bool want_log) {
+GHMDET_INLINE Logit logit_terms(vf x, bool want_log, bool want_omp) {
   Logit t;
   t.e = exp_nonpos(-vabs(x));
   const vf den = 1.0f + t.e;
   const vi pos = x >= 0.0f;
   t.p = select(pos, splat(1.0f), t.e) / den;
-  t.omp = select(pos, t.e, splat(1.0f)) / den;
+  t.omp = want_omp ? select(pos, t.e, splat(1.0f)) / den : splat(0.0f);
   t.softplus_neg = want_log ? log1p_unit(t.e) : splat(0.0f);
   return t;
 }
@@ -204,57 +204,62 @@ GHMDET_INLINE void with_layout(const ClsView& v, Fn&& fn) {
 }
 
 void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
-                    int64_t* counts, double* sums) {
-  // Per-lane histograms: lane l of every vector updates its own slot, so consecutive updates of
-  // a popular bin do not wait on each other. Slot bins+1 collects invalid lanes.
+                    int64_t* counts) {
+  // Per-lane counters: lane l of every vector increments its own slot, so consecutive updates
+  // of a popular bin do not wait on each other. Slot bins+1 collects invalid lanes. int32 is
+  // enough: a block holds far fewer than 2^31 elements per lane.
   const int slots = bins + 2;
-  std::vector<int64_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
-  std::vector<double> lane_sums(static_cast<size_t>(slots) * kLanes, 0.0);
+  std::vector<int32_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
   const Table edges(edge_data, bins + 1);
   const vi lane = iota();
   auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
-    const Logit t = logit_terms(x, true);
-    const vf g = vabs(t.p - y);
-    const vf bce = vmax0(x) - x * y + t.softplus_neg;
-    const vi slot = selecti(valid, ghm_bin(g, edges, bins), splati(bins + 1)) * kLanes + lane;
+    const Logit t = logit_terms(x, false, false);
+    const vi slot =
+        selecti(valid, ghm_bin(vabs(t.p - y), edges, bins), splati(bins + 1)) * kLanes + lane;
     alignas(64) int32_t s[kLanes];
-    alignas(64) float b[kLanes];
     std::memcpy(s, &slot, sizeof s);
-    std::memcpy(b, &bce, sizeof b);
-    for (int l = 0; l < kLanes; ++l) {
-      lane_counts[s[l]] += 1;
-      lane_sums[s[l]] += b[l];
-    }
+    for (int l = 0; l < kLanes; ++l) lane_counts[s[l]] += 1;
   };
   with_layout(v, [&](auto lab, auto ew) {
     for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
   });
   for (int k = 0; k <= bins; ++k) {
     int64_t c = 0;
-    double s = 0.0;
-    for (int l = 0; l < kLanes; ++l) {
-      c += lane_counts[k * kLanes + l];
-      s += lane_sums[k * kLanes + l];
-    }
+    for (int l = 0; l < kLanes; ++l) c += lane_counts[k * kLanes + l];
     counts[k] = c;
-    sums[k] = s;
   }
 }
 
-void ghmc_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
-               const float* coef_data, float* grad) {
+double ghmc_loss_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
+                      const float* coef_data, float* grad) {
   const Table edges(edge_data, bins + 1);
   const Table coef(coef_data, bins + 1);
+  double total = 0.0;
+  vf acc = splat(0.0f);
+  int pending = 0;
+  auto flush = [&]() {
+    for (int l = 0; l < kLanes; ++l) total += acc[l];
+    acc = splat(0.0f);
+    pending = 0;
+  };
   auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) {
-    const Logit t = logit_terms(x, false);
+    const Logit t = logit_terms(x, true, false);
     const vf d = t.p - y;
     const vf c = coef(ghm_bin(vabs(d), edges, bins));
-    store(grad + off, n, select(valid, c * d, splat(0.0f)));
+    const vf bce = vmax0(x) - x * y + t.softplus_neg;
+    // c * bce, not a select: an unbinned NaN lane (c = 0) must still make the sum NaN.
+    acc += select(valid, c * bce, splat(0.0f));
+    if (grad) store(grad + off, n, select(valid, c * d, splat(0.0f)));
+    if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
   };
-  auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
+  auto skip = [&](int64_t r) {
+    if (grad) std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols);
+  };
   with_layout(v, [&](auto lab, auto ew) {
     for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
   });
+  flush();
+  return total;
 }
 
 // q^gamma for q in [0, 1]; integer gammas up to 4 by multiplication (0^0 = 1, as torch.pow).
@@ -281,7 +286,7 @@ struct FocalTerms {
 
 GHMDET_INLINE FocalTerms focal_terms(vf x, vf y, const FocalParams& fp, int int_gamma) {
   FocalTerms f;
-  f.t = logit_terms(x, true);
+  f.t = logit_terms(x, true, true);
   // 1 - p_t = p(1-y) + (1-p)y, from p and 1-p so that neither side cancels.
   f.q = f.t.p * (1.0f - y) + f.t.omp * y;
   f.qg = pow_gamma(f.q, fp.gamma, int_gamma);
@@ -335,7 +340,7 @@ void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp,
 }  // namespace
 
 extern const ClsKernels kernels;
-const ClsKernels kernels{GHMDET_KERNEL_ISA_NAME, &ghmc_histogram, &ghmc_grad, &focal_sum,
+const ClsKernels kernels{GHMDET_KERNEL_ISA_NAME, &ghmc_histogram, &ghmc_loss_grad, &focal_sum,
                          &focal_grad};
 
 }  // namespace ghmdet::loss_kernels::GHMDET_KERNEL_ISA
