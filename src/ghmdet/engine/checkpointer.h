@@ -13,7 +13,8 @@
 //   inner_iter   batches of epoch `epoch` already consumed (0 at an epoch boundary): resuming
 //                re-seeds the data source for that epoch and skips that many batches
 //   epoch_length batches per epoch when it was written (a resume with a different value warns)
-//   time, ghmdet_version, config (the merged config as YAML text), seed (when set),
+//   time, torch_version, config (the merged config as YAML text), seed (when set),
+//   world_size,
 //   rng_state    {"cpu": hex, "cuda:0": hex, ...} torch generator states, for exact resumes
 // Only the process that is `enabled` (rank 0) writes.
 #pragma once

@@ -1,0 +1,24 @@
+// make_eval_hook — an after_epoch hook that tests the model during training (mmdetection's
+// `evaluation: {interval: N}`): every `interval` epochs, and after the last one, the main
+// process runs run_inference over `source`, hands the detections to `evaluate` (e.g. COCO or
+// VOC evaluation, from evaluation/) and logs the returned metrics: a plain line, and a
+// metrics.jsonl entry {"mode": "val", "epoch": k, "global_iter": n, <metric>: <value>...}.
+// The model goes back to training mode afterwards. Other ranks do nothing.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <vector>
+
+#include "ghmdet/engine/inference.h"
+#include "ghmdet/engine/trainer.h"
+
+namespace ghmdet {
+
+using Evaluate = std::function<nlohmann::json(const std::vector<ImageDetections>&)>;
+
+std::function<void(Trainer&)> make_eval_hook(BatchSource& source, Evaluate evaluate,
+                                             int64_t interval = 1);
+
+}  // namespace ghmdet
