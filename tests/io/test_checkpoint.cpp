@@ -127,6 +127,18 @@ TEST(Checkpoint, ReadsMmdetectionCheckpoints) {
   }
 }
 
+TEST(Checkpoint, NumpyScalarsInMetaAreNumbers) {
+  const Checkpoint c = load_checkpoint(testing::io_fixture("numpy_scalars.pth"));
+  EXPECT_EQ(c.meta["best_score"], 0.375);
+  EXPECT_EQ(c.meta["seed"], -12345678901);
+  EXPECT_EQ(c.meta["f32"], 1.5);
+  EXPECT_EQ(c.meta["flag"], true);
+  EXPECT_EQ(c.meta["small"], 200);
+  EXPECT_EQ(c.meta["half"], 0.25);
+  EXPECT_EQ(c.meta["i32"], -7);
+  EXPECT_EQ(c.model.size(), 1u);
+}
+
 TEST(Checkpoint, MetaMustBeAnObject) {
   const fs::path dir = fresh_dir("ghmdet_io_ckpt_meta");
   Checkpoint c;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <limits>
 #include <unordered_map>
 
@@ -100,6 +101,9 @@ bool is_supported_global(const std::string& module, const std::string& name) {
       {"builtins.bytearray", true},
       {"_codecs.encode", true},
       {"torch.Size", true},
+      {"numpy.dtype", true},
+      {"numpy.core.multiarray.scalar", true},
+      {"numpy._core.multiarray.scalar", true},
       {"torch._utils._rebuild_tensor", true},
       {"torch._utils._rebuild_tensor_v2", true},
       {"torch._utils._rebuild_parameter", true},
@@ -107,6 +111,20 @@ bool is_supported_global(const std::string& module, const std::string& name) {
   };
   const std::string q = qualname(module, name);
   return known.count(q) > 0 || storage_types().count(q) > 0;
+}
+
+void build_global(PickleValue& target, const PickleValue& state) {
+  const std::string prefix = "numpy.dtype:";
+  if (target.kind == PickleValue::Kind::Global && target.s.compare(0, prefix.size(), prefix) == 0) {
+    // state = (version, byteorder, subarray, names, fields, elsize, alignment, flags)
+    const auto& items = state.as_sequence("numpy dtype state");
+    if (items.size() < 2) throw Error("numpy dtype state is too short");
+    const std::string& order = items[1]->as_string("numpy dtype byte order");
+    if (items.size() > 3 && !items[3]->is_none()) throw Error("numpy structured dtypes are not supported");
+    target.s = target.s.substr(0, target.s.rfind(':') + 1) + (order == ">" ? ">" : "<");
+    return;
+  }
+  throw Error(fmt::format("BUILD on a {}: only dict state is supported", kind_name(target.kind)));
 }
 
 std::optional<torch::ScalarType> storage_dtype_of(const PickleValue& storage_type) {
@@ -166,6 +184,43 @@ PickleValuePtr call_global(const std::string& raw_qualname, const PickleValuePtr
   if (fn == "torch.Size") {
     const auto& a = arguments(args, fn, 0, 1);
     return PickleValue::tuple(a.empty() ? std::vector<PickleValuePtr>{} : a[0]->as_sequence(fn));
+  }
+  if (fn == "numpy.dtype") {
+    // numpy.dtype(code, align, copy); the byte order arrives later through BUILD.
+    const auto& a = arguments(args, fn, 1, 3);
+    return PickleValue::global("numpy.dtype:" + a[0]->as_string(fn + " code") + ":=");
+  }
+  if (fn == "numpy.core.multiarray.scalar" || fn == "numpy._core.multiarray.scalar") {
+    const auto& a = arguments(args, fn, 2, 2);
+    const std::string prefix = "numpy.dtype:";
+    if (a[0]->kind != PickleValue::Kind::Global || a[0]->s.compare(0, prefix.size(), prefix) != 0 ||
+        a[1]->kind != PickleValue::Kind::Bytes) {
+      throw Error(fmt::format("{} needs a dtype and bytes", fn));
+    }
+    const std::string spec = a[0]->s.substr(prefix.size());
+    const std::string code = spec.substr(0, spec.rfind(':'));
+    if (spec.back() == '>') throw Error(fmt::format("{}: big-endian numpy scalar", fn));
+    const std::string& raw = a[1]->s;
+    auto expect_size = [&](size_t n) {
+      if (raw.size() != n) throw Error(fmt::format("{}: {} bytes for dtype '{}'", fn, raw.size(), code));
+    };
+    auto load = [&](auto zero) {
+      expect_size(sizeof(zero));
+      std::memcpy(&zero, raw.data(), sizeof(zero));
+      return zero;
+    };
+    if (code == "f8") return PickleValue::real(load(double{}));
+    if (code == "f4") return PickleValue::real(load(float{}));
+    if (code == "f2") return PickleValue::real(static_cast<float>(c10::Half(load(uint16_t{}), c10::Half::from_bits())));
+    if (code == "i8") return PickleValue::integer(load(int64_t{}));
+    if (code == "i4") return PickleValue::integer(load(int32_t{}));
+    if (code == "i2") return PickleValue::integer(load(int16_t{}));
+    if (code == "i1") return PickleValue::integer(load(int8_t{}));
+    if (code == "u1") return PickleValue::integer(load(uint8_t{}));
+    if (code == "u2") return PickleValue::integer(load(uint16_t{}));
+    if (code == "u4") return PickleValue::integer(load(uint32_t{}));
+    if (code == "b1") return PickleValue::boolean(load(uint8_t{}) != 0);
+    throw Error(fmt::format("{}: unsupported numpy scalar dtype '{}'", fn, code));
   }
   if (fn == "torch._utils._rebuild_tensor") return rebuild_tensor(args, fn, 4, 4);
   if (fn == "torch._utils._rebuild_tensor_v2") return rebuild_tensor(args, fn, 6, 7);

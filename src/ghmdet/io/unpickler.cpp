@@ -211,7 +211,11 @@ void Unpickler::build() {
     target->attributes = state;
     return;
   }
-  fail(fmt::format("BUILD on a {}: only dict state is supported", kind_name(target->kind)));
+  try {
+    build_global(*target, *state);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
 }
 
 void Unpickler::set_items(const PickleValuePtr& dict, std::vector<PickleValuePtr>& kv) {
