@@ -18,31 +18,56 @@ NmsOptions NmsOptions::from_conventions(const DetectorConventions& c) {
 
 namespace {
 
-// Greedy NMS over candidates already in score order. `cand` holds positions into the sorted
-// coordinate arrays; kept positions are flagged in `keep`. The survivors are compacted after
-// every kept box, so the inner loop runs over a shrinking contiguous set.
+// Greedy NMS over one group of candidates already in score order: `cand` holds positions into
+// the sorted coordinate arrays; kept positions are flagged in `keep`. The group's coordinates
+// are copied into contiguous arrays that are compacted after every kept box, so the IoU pass is
+// a branch-free loop over a shrinking contiguous range (vectorised), and the compaction pass
+// is a cheap copy.
 template <typename T>
-void greedy(const T* x1, const T* y1, const T* x2, const T* y2, const T* area,
-            std::vector<int64_t>& cand, std::vector<uint8_t>& keep, const NmsOptions& o) {
+void greedy(const T* x1s, const T* y1s, const T* x2s, const T* y2s, const T* areas,
+            const std::vector<int64_t>& cand, std::vector<uint8_t>& keep, const NmsOptions& o) {
+  size_t n = cand.size();
+  std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n);
+  std::vector<int64_t> pos(cand);
+  for (size_t k = 0; k < n; ++k) {
+    x1[k] = x1s[cand[k]];
+    y1[k] = y1s[cand[k]];
+    x2[k] = x2s[cand[k]];
+    y2[k] = y2s[cand[k]];
+    area[k] = areas[cand[k]];
+  }
+  std::vector<uint8_t> drop(n);
   const T offset = static_cast<T>(o.pixel_offset());
   const double thr = o.iou_threshold();
   const bool ge = o.suppress_equal();
-  size_t n = cand.size();
   size_t head = 0;
   while (head < n) {
-    const int64_t i = cand[head++];
-    keep[i] = 1;
-    const T ix1 = x1[i], iy1 = y1[i], ix2 = x2[i], iy2 = y2[i], ia = area[i];
+    keep[pos[head]] = 1;
+    const T ix1 = x1[head], iy1 = y1[head], ix2 = x2[head], iy2 = y2[head], ia = area[head];
+    ++head;
+    T* px1 = x1.data();
+    T* py1 = y1.data();
+    T* px2 = x2.data();
+    T* py2 = y2.data();
+    T* pa = area.data();
+    uint8_t* pd = drop.data();
+    for (size_t r = head; r < n; ++r) {
+      const T w = std::max(T(0), std::min(ix2, px2[r]) - std::max(ix1, px1[r]) + offset);
+      const T h = std::max(T(0), std::min(iy2, py2[r]) - std::max(iy1, py1[r]) + offset);
+      const T inter = w * h;
+      const double iou = static_cast<double>(inter / (ia + pa[r] - inter));
+      pd[r] = ge ? (iou >= thr) : (iou > thr);
+    }
     size_t w = head;
     for (size_t r = head; r < n; ++r) {
-      const int64_t j = cand[r];
-      const T w_ = std::max(T(0), std::min(ix2, x2[j]) - std::max(ix1, x1[j]) + offset);
-      const T h_ = std::max(T(0), std::min(iy2, y2[j]) - std::max(iy1, y1[j]) + offset);
-      const T inter = w_ * h_;
-      const double iou = static_cast<double>(inter / (ia + area[j] - inter));
-      const bool suppress = ge ? iou >= thr : iou > thr;
-      cand[w] = j;
-      w += suppress ? 0 : 1;
+      if (pd[r]) continue;
+      px1[w] = px1[r];
+      py1[w] = py1[r];
+      px2[w] = px2[r];
+      py2[w] = py2[r];
+      pa[w] = pa[r];
+      pos[w] = pos[r];
+      ++w;
     }
     n = w;
   }

@@ -1,5 +1,10 @@
 #include "ghmdet/structures/boxes.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <vector>
+
 #include "ghmdet/core/error.h"
 
 namespace ghmdet {
@@ -23,12 +28,59 @@ torch::Tensor box_area(const torch::Tensor& boxes, double pixel_offset) {
 
 namespace {
 
-// Intersection areas [N, M]; broadcasting keeps it to a handful of kernels.
-torch::Tensor intersection(const torch::Tensor& a, const torch::Tensor& b, double pixel_offset) {
-  auto lt = torch::max(a.unsqueeze(1).narrow(2, 0, 2), b.unsqueeze(0).narrow(2, 0, 2));
-  auto rb = torch::min(a.unsqueeze(1).narrow(2, 2, 2), b.unsqueeze(0).narrow(2, 2, 2));
-  auto wh = (rb - lt + pixel_offset).clamp_min_(0);
-  return wh.select(2, 0) * wh.select(2, 1);
+// Pairwise overlap on the CPU in one pass: no [N, M, 2] temporaries (a 30 x 136k IoU matrix
+// would otherwise allocate and page-fault several 32 MB tensors).
+template <typename T>
+void overlap_cpu(const T* a, int64_t n, const T* b, int64_t m, T off, bool iof, T* out) {
+  std::vector<T> area_b(m);
+  for (int64_t j = 0; j < m; ++j) {
+    area_b[j] = (b[4 * j + 2] - b[4 * j] + off) * (b[4 * j + 3] - b[4 * j + 1] + off);
+  }
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> bx1(m), by1(m), bx2(m), by2(m);
+    for (int64_t j = 0; j < m; ++j) {
+      bx1[j] = b[4 * j];
+      by1[j] = b[4 * j + 1];
+      bx2[j] = b[4 * j + 2];
+      by2[j] = b[4 * j + 3];
+    }
+    for (int64_t i = begin; i < end; ++i) {
+      const T ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
+      const T area_a = (ax2 - ax1 + off) * (ay2 - ay1 + off);
+      T* row = out + i * m;
+      for (int64_t j = 0; j < m; ++j) {
+        const T w = std::max(T(0), std::min(ax2, bx2[j]) - std::max(ax1, bx1[j]) + off);
+        const T h = std::max(T(0), std::min(ay2, by2[j]) - std::max(ay1, by1[j]) + off);
+        const T inter = w * h;
+        row[j] = iof ? inter / area_a : inter / (area_a + area_b[j] - inter);
+      }
+    }
+  });
+}
+
+torch::Tensor overlaps(const torch::Tensor& a_in, const torch::Tensor& b_in, double off, bool iof) {
+  auto dtype = at::promote_types(a_in.scalar_type(), b_in.scalar_type());
+  auto a = a_in.to(dtype), b = b_in.to(dtype);
+  if (a.is_cpu() && b.is_cpu()) {
+    a = a.contiguous();
+    b = b.contiguous();
+    auto out = torch::empty({a.size(0), b.size(0)}, a.options());
+    AT_DISPATCH_FLOATING_TYPES(dtype, "ghmdet_box_overlaps", [&] {
+      overlap_cpu<scalar_t>(a.data_ptr<scalar_t>(), a.size(0), b.data_ptr<scalar_t>(), b.size(0),
+                            static_cast<scalar_t>(off), iof, out.data_ptr<scalar_t>());
+    });
+    return out;
+  }
+  // Other devices: one [N, M] tensor per step, no [N, M, 2] temporaries.
+  auto col = [](const torch::Tensor& t, int64_t k) { return t.select(1, k).unsqueeze(1); };
+  auto row = [](const torch::Tensor& t, int64_t k) { return t.select(1, k).unsqueeze(0); };
+  auto w = (torch::min(col(a, 2), row(b, 2)) - torch::max(col(a, 0), row(b, 0)) + off).clamp_min_(0);
+  auto h = (torch::min(col(a, 3), row(b, 3)) - torch::max(col(a, 1), row(b, 1)) + off).clamp_min_(0);
+  auto inter = w.mul_(h);
+  auto area_a = box_area(a, off).unsqueeze(1);
+  if (iof) return inter.div_(area_a);
+  auto uni = (area_a + box_area(b, off).unsqueeze(0)).sub_(inter);
+  return inter.div_(uni);
 }
 
 }  // namespace
@@ -36,16 +88,13 @@ torch::Tensor intersection(const torch::Tensor& a, const torch::Tensor& b, doubl
 torch::Tensor box_iou(const torch::Tensor& a, const torch::Tensor& b, double pixel_offset) {
   check_boxes(a, "box_iou (first argument)");
   check_boxes(b, "box_iou (second argument)");
-  auto inter = intersection(a, b, pixel_offset);
-  auto area_a = box_area(a, pixel_offset);
-  auto area_b = box_area(b, pixel_offset);
-  return inter / (area_a.unsqueeze(1) + area_b.unsqueeze(0) - inter);
+  return overlaps(a, b, pixel_offset, false);
 }
 
 torch::Tensor box_iof(const torch::Tensor& a, const torch::Tensor& b, double pixel_offset) {
   check_boxes(a, "box_iof (first argument)");
   check_boxes(b, "box_iof (second argument)");
-  return intersection(a, b, pixel_offset) / box_area(a, pixel_offset).unsqueeze(1);
+  return overlaps(a, b, pixel_offset, true);
 }
 
 torch::Tensor clip_boxes(const torch::Tensor& boxes, int64_t height, int64_t width,

@@ -5,8 +5,8 @@
 // (ghm-spec 4.5): all -1; max IoU over gts in [0, neg_iou_thr) → 0; max IoU >= pos_iou_thr →
 // its argmax gt; then for each gt i in order whose best IoU >= min_pos_iou, EVERY anchor whose
 // IoU with gt i equals that best (ties included; later gts overwrite earlier ones) → i + 1
-// (only its argmax anchor when gt_max_assign_all is false). The last step is vectorised: an
-// anchor takes the highest-indexed gt that claims it, which is what the in-order loop leaves.
+// (only its argmax anchor when gt_max_assign_all is false). That step loops over gts with one
+// masked_fill per gt on the device; every other step is vectorised over anchors.
 // Anchors whose IoF with an ignore box exceeds ignore_iof_thr (> 0 enables it) and anchors
 // outside the valid flags get IoU -1 with every gt: never negative, never positive.
 // torchvision's Matcher (style kTorchvision): below neg → 0, between → -1 (its BETWEEN_THRESHOLDS),
