@@ -159,6 +159,8 @@ TEST(CocoJson, MalformedJsonIsLocated) {
   const std::string msg2 = error_of(full.substr(0, full.find("abc") + 2));
   EXPECT_NE(msg2.find("unterminated string"), std::string::npos) << msg2;
   EXPECT_EQ(error_of(""), "FILE:1:1: malformed JSON: unexpected end of file (truncated document?)");
+  EXPECT_EQ(error_of(R"({"images": [], "categories": []} x)"),
+            "FILE:1:34: malformed JSON: unexpected text after the end of the document");
 }
 
 }  // namespace

@@ -47,6 +47,9 @@ class CocoReader {
         seen_categories = true;
       }
     }
+    // On-demand parsing stops at the root's closing brace; text after it would go unnoticed.
+    const size_t last = text_.find_last_not_of(" \t\r\n");
+    if (last == std::string_view::npos || text_[last] != '}') structural_failure(simdjson::TRAILING_CONTENT);
     if (!seen_images) fail(text_.data(), "<root>", "missing field 'images'");
     if (!seen_categories) fail(text_.data(), "<root>", "missing field 'categories'");
     if (check_references_) cross_check(out);
