@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ghmdet/core/runtime.h"
+#include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/coco_json.h"
 #include "ghmdet/data/random_draw.h"
 
@@ -72,6 +73,23 @@ void BM_ReadCocoJson(benchmark::State& state) {
   state.counters["MB/s"] = benchmark::Counter(mb * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ReadCocoJson)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// The whole CocoDataset construction (read + per-image records + training filter).
+void BM_CocoDataset(benchmark::State& state) {
+  ghmdet::DatasetOptions o;
+  o.ann_files = {bench_path()};
+  o.img_prefixes = {"train2017"};
+  int64_t images = 0;
+  for (auto _ : state) {
+    ghmdet::CocoDataset ds(o);
+    images = ds.size();
+  }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["images"] = static_cast<double>(images);
+  state.counters["peak_RSS_MB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+BENCHMARK(BM_CocoDataset)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 }  // namespace
 
