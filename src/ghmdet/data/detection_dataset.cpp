@@ -84,8 +84,12 @@ Sample DetectionDataset::get(int64_t index, int64_t epoch) const {
   const auto& t = options_.transform;
   const bool flip = !options_.test_mode && t.flip_ratio > 0 &&
                     uniform01(draw_key(options_.seed, epoch, i, kFlip)) < t.flip_ratio;
-  const auto scale = choose_scale(t, uniform01(draw_key(options_.seed, epoch, i, kScaleA)),
-                                  uniform01(draw_key(options_.seed, epoch, i, kScaleB)));
+  // Test mode never draws: it uses the first scale (several scales at test time would be
+  // test-time augmentation, which the reference's single-scale protocol does not use).
+  const auto scale = options_.test_mode
+                         ? t.img_scales.front()
+                         : choose_scale(t, uniform01(draw_key(options_.seed, epoch, i, kScaleA)),
+                                        uniform01(draw_key(options_.seed, epoch, i, kScaleB)));
   Sample s;
   s.meta.file = inf.file;
   s.meta.image_id = inf.image_id;
