@@ -73,3 +73,21 @@ TEST(Boxes, BadShapesThrow) {
 
 }  // namespace
 }  // namespace ghmdet
+
+namespace ghmdet {
+namespace {
+
+TEST(Boxes, CpuLoopMatchesTensorOps) {
+  auto a = random_boxes(40, 5), b = random_boxes(333, 6);
+  for (double off : {0.0, 1.0}) {
+    for (bool iof : {false, true}) {
+      auto fast = iof ? box_iof(a, b, off) : box_iou(a, b, off);
+      EXPECT_TRUE(torch::allclose(fast, box_overlaps_tensor_ops(a, b, off, iof), 1e-6, 1e-7));
+    }
+  }
+  auto d = box_iou(a.to(torch::kFloat64), b.to(torch::kFloat64), 1);
+  EXPECT_EQ(d.scalar_type(), torch::kFloat64);
+}
+
+}  // namespace
+}  // namespace ghmdet

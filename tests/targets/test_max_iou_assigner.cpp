@@ -99,3 +99,30 @@ TEST(MaxIoUAssigner, NoGtsAllNegativeAndBadShapes) {
 
 }  // namespace
 }  // namespace ghmdet
+
+namespace ghmdet {
+namespace {
+
+TEST(MaxIoUAssigner, CpuKernelsMatchTensorOps) {
+  torch::manual_seed(9);
+  auto xy = torch::floor(torch::rand({500, 2}) * 200);
+  auto anchors = torch::cat({xy, xy + torch::floor(torch::rand({500, 2}) * 40) + 4}, 1);
+  anchors = torch::cat({anchors, anchors.narrow(0, 0, 50)});  // exact ties
+  auto gxy = torch::floor(torch::rand({12, 2}) * 200);
+  auto gts = torch::cat({gxy, gxy + torch::floor(torch::rand({12, 2}) * 60) + 4}, 1);
+  gts = torch::cat({gts, torch::tensor({{1000.f, 1000.f, 1010.f, 1010.f}})});  // zero-IoU gt
+  auto valid = torch::rand({550}) > 0.1;
+  for (const std::string name : {"legacy", "mmdet", "torchvision"}) {
+    for (bool guard : {true, false}) {
+      auto o = MaxIoUAssignerOptions::from_conventions(DetectorConventions::preset(name))
+                   .skip_gt_with_zero_iou(guard);
+      auto fast = MaxIoUAssigner(o).assign(anchors, gts, {}, {}, valid);
+      auto slow = MaxIoUAssigner(o.cpu_kernels(false)).assign(anchors, gts, {}, {}, valid);
+      EXPECT_TRUE(torch::equal(fast.gt_inds, slow.gt_inds)) << name << guard;
+      EXPECT_TRUE(torch::equal(fast.max_overlaps, slow.max_overlaps)) << name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ghmdet

@@ -71,7 +71,14 @@ torch::Tensor overlaps(const torch::Tensor& a_in, const torch::Tensor& b_in, dou
     });
     return out;
   }
-  // Other devices: one [N, M] tensor per step, no [N, M, 2] temporaries.
+  return box_overlaps_tensor_ops(a, b, off, iof);
+}
+
+}  // namespace
+
+torch::Tensor box_overlaps_tensor_ops(const torch::Tensor& a, const torch::Tensor& b, double off,
+                                      bool iof) {
+  // One [N, M] tensor per step, no [N, M, 2] temporaries.
   auto col = [](const torch::Tensor& t, int64_t k) { return t.select(1, k).unsqueeze(1); };
   auto row = [](const torch::Tensor& t, int64_t k) { return t.select(1, k).unsqueeze(0); };
   auto w = (torch::min(col(a, 2), row(b, 2)) - torch::max(col(a, 0), row(b, 0)) + off).clamp_min_(0);
@@ -82,8 +89,6 @@ torch::Tensor overlaps(const torch::Tensor& a_in, const torch::Tensor& b_in, dou
   auto uni = (area_a + box_area(b, off).unsqueeze(0)).sub_(inter);
   return inter.div_(uni);
 }
-
-}  // namespace
 
 torch::Tensor box_iou(const torch::Tensor& a, const torch::Tensor& b, double pixel_offset) {
   check_boxes(a, "box_iou (first argument)");

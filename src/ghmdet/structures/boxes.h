@@ -27,6 +27,11 @@ torch::Tensor box_iou(const torch::Tensor& a, const torch::Tensor& b, double pix
 // regions: how much of anchor i lies inside ignore box j). [N, 4] x [M, 4] → [N, M].
 torch::Tensor box_iof(const torch::Tensor& a, const torch::Tensor& b, double pixel_offset);
 
+// The device-generic tensor-op version of box_iou / box_iof (iof = true). box_iou and box_iof
+// use it on non-CPU devices and a one-pass loop on the CPU; exposed so tests compare the two.
+torch::Tensor box_overlaps_tensor_ops(const torch::Tensor& a, const torch::Tensor& b,
+                                      double pixel_offset, bool iof);
+
 // Clamps x to [0, width - pixel_offset] and y to [0, height - pixel_offset]
 // (legacy clips to img_shape - 1, mmdet v2 / torchvision to img_shape). Returns a new tensor.
 torch::Tensor clip_boxes(const torch::Tensor& boxes, int64_t height, int64_t width,

@@ -86,7 +86,7 @@ AssignResult MaxIoUAssigner::assign(const torch::Tensor& anchors, const torch::T
   if (excluded.defined()) overlaps.masked_fill_(excluded.unsqueeze(0), -1);
 
   torch::Tensor max_overlaps, argmax, gt_max;
-  if (overlaps.is_cpu() && num_anchors > 0) {
+  if (o.cpu_kernels() && overlaps.is_cpu() && num_anchors > 0) {
     overlaps = overlaps.contiguous();
     max_overlaps = torch::empty({num_anchors}, overlaps.options());
     argmax = torch::empty({num_anchors}, i64);
@@ -112,7 +112,7 @@ AssignResult MaxIoUAssigner::assign(const torch::Tensor& anchors, const torch::T
       auto eligible = gt_max >= o.min_pos_iou();
       if (o.skip_gt_with_zero_iou()) eligible = eligible & (gt_max > 0);
       torch::Tensor claims;
-      if (o.gt_max_assign_all() && overlaps.is_cpu()) {
+      if (o.cpu_kernels() && o.gt_max_assign_all() && overlaps.is_cpu()) {
         // Same in-order loop as below, fused into one pass per gt row without a [G, A] mask.
         auto el = eligible.contiguous();
         gt_inds = gt_inds.contiguous();

@@ -34,6 +34,9 @@ struct MaxIoUAssignerOptions {
   TORCH_ARG(bool, skip_gt_with_zero_iou) = true;
   TORCH_ARG(double, pixel_offset) = 1.0;
   TORCH_ARG(MatcherStyle, style) = MatcherStyle::kMaxIoU;
+  // One-pass loops for the reductions on CPU tensors; false forces the device-generic tensor
+  // ops (what CUDA runs), which tests compare against.
+  TORCH_ARG(bool, cpu_kernels) = true;
 };
 
 struct AssignResult {
