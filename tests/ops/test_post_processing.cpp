@@ -110,3 +110,31 @@ TEST(PostProcessing, MmdetIsScoreSortedAndBadInputThrows) {
 
 }  // namespace
 }  // namespace ghmdet
+
+namespace ghmdet {
+namespace {
+
+TEST(PostProcessing, NothingAboveThresholdGivesEmptyDetections) {
+  std::vector<Size2> sizes{{4, 4}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
+  for (const std::string name : {"legacy", "mmdet", "torchvision"}) {
+    auto conv = DetectorConventions::preset(name);
+    AnchorGenerator gen(AnchorGeneratorOptions::from_conventions(conv));
+    auto anchors = gen.grid_anchors(sizes, {32, 32}, torch::kCPU);
+    std::vector<torch::Tensor> cls, reg;
+    for (auto [h, w] : sizes) {
+      cls.push_back(torch::full({9 * 3, h, w}, -10.f));
+      reg.push_back(torch::zeros({9 * 4, h, w}));
+    }
+    ImageMeta meta;
+    meta.img_shape = {32, 32};
+    meta.ori_shape = {32, 32};
+    auto det = post_process_single(cls, reg, anchors, meta,
+                                   DeltaBoxCoder(DeltaBoxCoderOptions::from_conventions(conv)),
+                                   PostProcessOptions::from_conventions(conv));
+    EXPECT_EQ(det.size(), 0) << name;
+    EXPECT_EQ(det.boxes.sizes(), (std::vector<int64_t>{0, 4})) << name;
+  }
+}
+
+}  // namespace
+}  // namespace ghmdet
