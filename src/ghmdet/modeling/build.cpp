@@ -1,6 +1,12 @@
 #include "ghmdet/modeling/build.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "ghmdet/losses/build.h"
+#include "ghmdet/modeling/retinanet.h"
+#include "ghmdet/structures/conventions.h"
 
 namespace ghmdet {
 namespace {
@@ -101,6 +107,153 @@ RetinaHeadOptions build_retina_head_options(const Config& cfg) {
   }
   o.num_anchors(per_ratio * static_cast<int64_t>(ratios.size()));
   return o;
+}
+
+}  // namespace ghmdet
+
+namespace ghmdet {
+namespace {
+
+// Every key but `type`, as numbers (bools as 0/1): the losses' mmdetection-style parameters.
+LossParams loss_params(const Config& cfg) {
+  LossParams params;
+  for (const auto& key : cfg.keys()) {
+    if (key == "type") continue;
+    const auto text = cfg[key].node().Scalar();
+    if (text == "true" || text == "True")
+      params[key] = 1.0;
+    else if (text == "false" || text == "False")
+      params[key] = 0.0;
+    else
+      params[key] = cfg.get<double>(key);
+  }
+  return params;
+}
+
+template <class F>
+auto rethrow_at(const Config& cfg, F&& make) -> decltype(make()) {
+  try {
+    return make();
+  } catch (const Error& e) {
+    throw cfg.error(e.what());
+  }
+}
+
+DenseHeadSettings dense_settings(const Config& head, const Config& train_cfg, const Config& test_cfg,
+                                 const DetectorConventions& conv) {
+  DenseHeadSettings s;
+  s.conventions = conv.name;
+  s.octave_base_scale = head.get<double>("octave_base_scale", 4.0);
+  s.scales_per_octave = head.get<int64_t>("scales_per_octave", 3);
+  s.ratios = head.get<std::vector<double>>("anchor_ratios", s.ratios);
+  s.strides = head.get<std::vector<int64_t>>("anchor_strides", s.strides);
+  if (head.has("anchor_sizes")) {
+    const auto sizes = head["anchor_sizes"];
+    for (size_t l = 0; l < sizes.size(); ++l) s.sizes.push_back(sizes.at(l).as<std::vector<double>>());
+    if (s.sizes.size() != s.strides.size())
+      throw sizes.error(fmt::format("{} levels of sizes for {} anchor_strides", s.sizes.size(), s.strides.size()));
+  }
+  s.target_means = head.get<std::vector<double>>("target_means", s.target_means);
+  s.target_stds = head.get<std::vector<double>>("target_stds", s.target_stds);
+  if (s.target_means.size() != 4) throw head["target_means"].error("expected 4 numbers");
+  if (s.target_stds.size() != 4) throw head["target_stds"].error("expected 4 numbers");
+
+  if (!train_cfg.is_null()) {
+    train_cfg.check_keys({"assigner", "allowed_border", "pos_weight", "debug", "smoothl1_beta"});
+    if (train_cfg.has("assigner")) {
+      const auto a = train_cfg["assigner"];
+      a.check_keys({"type", "pos_iou_thr", "neg_iou_thr", "min_pos_iou", "ignore_iof_thr", "gt_max_assign_all"});
+      if (a.get<std::string>("type") != "MaxIoUAssigner")
+        throw a["type"].error("unsupported assigner (supported: MaxIoUAssigner)");
+      if (!a.get<bool>("gt_max_assign_all", true))
+        throw a["gt_max_assign_all"].error("only gt_max_assign_all: true is supported");
+      s.pos_iou_thr = a.get<double>("pos_iou_thr", s.pos_iou_thr);
+      s.neg_iou_thr = a.get<double>("neg_iou_thr", s.neg_iou_thr);
+      s.min_pos_iou = a.get<double>("min_pos_iou", s.min_pos_iou);
+      s.ignore_iof_thr = a.get<double>("ignore_iof_thr", s.ignore_iof_thr);
+    }
+    s.allowed_border = train_cfg.get<int64_t>("allowed_border", s.allowed_border);
+    s.pos_weight = train_cfg.get<double>("pos_weight", s.pos_weight);
+    if (s.allowed_border >= 0)
+      throw train_cfg["allowed_border"].error("only allowed_border -1 (no border test) is supported");
+  }
+
+  s.nms_pre = conv.nms_pre;
+  s.score_thr = conv.score_thr;
+  s.nms_iou_thr = conv.nms_iou_thr;
+  s.max_per_img = conv.max_per_img;
+  if (!test_cfg.is_null()) {
+    test_cfg.check_keys({"nms_pre", "min_bbox_size", "score_thr", "nms", "max_per_img"});
+    s.nms_pre = test_cfg.get<int64_t>("nms_pre", s.nms_pre);
+    s.min_bbox_size = test_cfg.get<double>("min_bbox_size", s.min_bbox_size);
+    s.score_thr = test_cfg.get<double>("score_thr", s.score_thr);
+    s.max_per_img = test_cfg.get<int64_t>("max_per_img", s.max_per_img);
+    if (test_cfg.has("nms")) {
+      const auto n = test_cfg["nms"];
+      n.check_keys({"type", "iou_thr", "iou_threshold"});
+      if (n.get<std::string>("type", "nms") != "nms") throw n["type"].error("unsupported NMS (supported: nms)");
+      s.nms_iou_thr = n.has("iou_thr") ? n.get<double>("iou_thr") : n.get<double>("iou_threshold", s.nms_iou_thr);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<RetinaNetImpl> build_detector(const Config& model_cfg, const Config& train_cfg,
+                                              const Config& test_cfg) {
+  model_cfg.check_keys({"type", "pretrained", "conventions", "class_names", "backbone", "neck", "bbox_head"});
+  expect_type(model_cfg, "RetinaNet");
+  const auto conv_name = model_cfg.get<std::string>("conventions", "legacy");
+  const auto conv = model_cfg.has("conventions")
+                        ? rethrow_at(model_cfg["conventions"], [&] { return DetectorConventions::preset(conv_name); })
+                        : DetectorConventions::preset(conv_name);
+
+  auto backbone = build_resnet_options(model_cfg["backbone"]);
+  auto neck = build_fpn_options(model_cfg["neck"], conv.p6_from_p5_relu);
+  const auto head_cfg = model_cfg["bbox_head"];
+  auto head = build_retina_head_options(head_cfg);
+
+  // The three modules must agree on channel counts.
+  const int64_t expansion = backbone.depth() >= 50 ? 4 : 1;
+  std::vector<int64_t> produced;
+  for (auto i : backbone.out_indices()) produced.push_back((backbone.base_channels() << i) * expansion);
+  if (produced != neck.in_channels())
+    throw model_cfg["neck"]["in_channels"].error(
+        fmt::format("does not match the backbone's outputs [{}]", fmt::join(produced, ", ")));
+  if (neck.out_channels() != head.in_channels())
+    throw head_cfg["in_channels"].error(
+        fmt::format("is {} but the neck outputs {} channels", head.in_channels(), neck.out_channels()));
+
+  auto dense = dense_settings(head_cfg, train_cfg, test_cfg, conv);
+  if (static_cast<int64_t>(dense.strides.size()) != neck.num_outs())
+    throw head_cfg["anchor_strides"].error(
+        fmt::format("{} strides for {} FPN outputs", dense.strides.size(), neck.num_outs()));
+
+  std::shared_ptr<ClassificationLossImpl> loss_cls;
+  std::shared_ptr<RegressionLossImpl> loss_bbox;
+  if (head_cfg.has("loss_cls")) {
+    const auto c = head_cfg["loss_cls"];
+    loss_cls = rethrow_at(c, [&] { return make_classification_loss(c.get<std::string>("type"), loss_params(c)); });
+  }
+  if (head_cfg.has("loss_bbox")) {
+    const auto c = head_cfg["loss_bbox"];
+    loss_bbox = rethrow_at(c, [&] { return make_regression_loss(c.get<std::string>("type"), loss_params(c)); });
+  }
+
+  RetinaNetOptions options(backbone, neck, head, dense);
+  options.class_names(model_cfg.get<std::vector<std::string>>("class_names", {}));
+  if (!options.class_names().empty() && static_cast<int64_t>(options.class_names().size()) != head.num_classes())
+    throw model_cfg["class_names"].error(fmt::format("{} names for num_classes {}", options.class_names().size(),
+                                                     head.num_classes()));
+  auto model = std::make_shared<RetinaNetImpl>(options, loss_cls, loss_bbox);
+
+  const auto pretrained = model_cfg.get<std::string>("pretrained", "");
+  if (!pretrained.empty()) {
+    const auto summary = rethrow_at(model_cfg["pretrained"], [&] { return model->load_pretrained_backbone(pretrained); });
+    spdlog::info("backbone weights from {}{}{}", pretrained, summary.empty() ? "" : ":\n", summary);
+  }
+  return model;
 }
 
 }  // namespace ghmdet

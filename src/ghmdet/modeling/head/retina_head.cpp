@@ -48,6 +48,32 @@ HeadOutputs RetinaHeadImpl::forward(const std::vector<torch::Tensor>& features) 
   return out;
 }
 
+void RetinaHeadImpl::set_losses(std::shared_ptr<ClassificationLossImpl> cls,
+                                std::shared_ptr<RegressionLossImpl> reg) {
+  loss_cls = register_module("loss_cls", std::move(cls));
+  loss_bbox = register_module("loss_bbox", std::move(reg));
+}
+
+std::map<std::string, torch::Tensor> RetinaHeadImpl::loss(const HeadOutputs& outputs,
+                                                          const LevelTargets& targets) {
+  TORCH_CHECK(loss_cls && loss_bbox, "RetinaHead::loss: no losses set (set_losses)");
+  const size_t levels = outputs.cls_scores.size();
+  TORCH_CHECK(targets.labels.size() == levels && targets.bbox_targets.size() == levels,
+              "RetinaHead::loss: ", levels, " levels of outputs but ", targets.labels.size(),
+              " of targets");
+  torch::Tensor cls_sum, reg_sum;
+  for (size_t l = 0; l < levels; ++l) {
+    auto cls = flatten_anchor_major(outputs.cls_scores[l], options.num_classes());
+    auto reg = flatten_anchor_major(outputs.bbox_preds[l], 4);
+    auto lc = loss_cls->forward(cls, targets.labels[l], targets.label_weights[l], targets.num_total_pos);
+    auto lb = loss_bbox->forward(reg, targets.bbox_targets[l], targets.bbox_weights[l],
+                                 targets.num_total_pos);
+    cls_sum = l == 0 ? lc : cls_sum + lc;
+    reg_sum = l == 0 ? lb : reg_sum + lb;
+  }
+  return {{"loss_cls", cls_sum}, {"loss_bbox", reg_sum}};
+}
+
 torch::Tensor flatten_anchor_major(const torch::Tensor& level, int64_t k) {
   TORCH_CHECK(level.dim() == 4 && level.size(1) % k == 0, "expected [N, A*", k,
               ", H, W], got ", level.sizes());

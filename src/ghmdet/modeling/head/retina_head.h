@@ -14,10 +14,13 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "ghmdet/losses/loss.h"
 #include "ghmdet/modeling/layers/conv_module.h"
 
 namespace ghmdet {
@@ -39,14 +42,32 @@ struct HeadOutputs {
   std::vector<torch::Tensor> bbox_preds;
 };
 
+// Training targets sliced per level (targets/images_to_levels): row r of level l belongs to
+// image r / (H_l*W_l*A), position and anchor in (y, x, a) order — the order of
+// flatten_anchor_major. labels int64 [R_l] (C = background), label_weights float [R_l],
+// bbox_targets / bbox_weights float [R_l, 4]. num_total_pos = Σ_images max(#pos, 1), the
+// avg_factor of FocalLoss / SmoothL1Loss (GHM ignores it).
+struct LevelTargets {
+  std::vector<torch::Tensor> labels, label_weights, bbox_targets, bbox_weights;
+  double num_total_pos = 1.0;
+};
+
 struct RetinaHeadImpl : torch::nn::Module {
   explicit RetinaHeadImpl(const RetinaHeadOptions& options);
 
   HeadOutputs forward(const std::vector<torch::Tensor>& features);
 
+  // Registers the shared loss objects as the children `loss_cls` / `loss_bbox`.
+  void set_losses(std::shared_ptr<ClassificationLossImpl> cls, std::shared_ptr<RegressionLossImpl> reg);
+
+  // {"loss_cls", "loss_bbox"}: the sums over levels of one loss call per level, P3 first.
+  std::map<std::string, torch::Tensor> loss(const HeadOutputs& outputs, const LevelTargets& targets);
+
   RetinaHeadOptions options;
   std::vector<ConvModule> cls_convs, reg_convs;
   torch::nn::Conv2d retina_cls{nullptr}, retina_reg{nullptr};
+  std::shared_ptr<ClassificationLossImpl> loss_cls;
+  std::shared_ptr<RegressionLossImpl> loss_bbox;
 };
 TORCH_MODULE(RetinaHead);
 
