@@ -1,0 +1,92 @@
+# End to end through the binary: make a tiny Fashion-MNIST scene set, train the demo config for
+# 20 iterations (2 epochs of 10 batches at 64x64), then `test` the checkpoint (results file,
+# COCO evaluation, pictures) and `eval` the results file it wrote.
+# -DCLI=<ghmdet> -DMAKE_SCENES=<make_tiny_scenes> -DCONFIG=<configs/demo/fashion_mnist_ghm.yaml>
+# -DWORK=<scratch folder>
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(run name expect_regex)
+  execute_process(COMMAND ${CLI} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  set(all "${out}${err}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${name}: exit code ${rc}:\n${all}")
+  endif()
+  if(NOT all MATCHES "${expect_regex}")
+    message(FATAL_ERROR "${name}: output does not match '${expect_regex}':\n${all}")
+  endif()
+  set(${name}_output "${all}" PARENT_SCOPE)
+endfunction()
+
+function(expect_file path)
+  if(NOT EXISTS ${path})
+    message(FATAL_ERROR "${path} was not written")
+  endif()
+endfunction()
+
+set(data ${WORK}/data)
+execute_process(COMMAND ${MAKE_SCENES} ${data} 20 4 64 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "make_tiny_scenes: exit code ${rc}:\n${out}${err}")
+endif()
+
+# The demo config, shrunk: data paths, 64x64 inputs, 2 images per batch, 2 epochs, short warm-up,
+# every score kept at test time so that an untrained model still writes results.
+set(overrides
+  data.train.ann_file=${data}/annotations/instances_train.json data.train.img_prefix=${data}/train/
+  data.val.ann_file=${data}/annotations/instances_val.json data.val.img_prefix=${data}/val/
+  data.test.ann_file=${data}/annotations/instances_val.json data.test.img_prefix=${data}/val/
+  "data.train.img_scale=[64, 64]" "data.val.img_scale=[64, 64]" "data.test.img_scale=[64, 64]"
+  data.imgs_per_gpu=2 data.workers_per_gpu=1 total_epochs=2 "lr_config.step=[1]"
+  lr_config.warmup_iters=5 log_config.interval=5 checkpoint_config.interval=1
+  evaluation.interval=2 test_cfg.score_thr=0.0)
+
+run(train "Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all \\| maxDets=100 \\]"
+  train ${CONFIG} --work-dir ${WORK}/run --seed 0 --device cpu --cfg-options ${overrides})
+if(NOT train_output MATCHES "trained 20 iterations")
+  message(FATAL_ERROR "train: expected 20 iterations:\n${train_output}")
+endif()
+foreach(f epoch_1.pth epoch_2.pth latest.pth fashion_mnist_ghm.yaml metrics.jsonl train.log)
+  expect_file(${WORK}/run/${f})
+endforeach()
+
+# Every logged loss is a finite number.
+file(STRINGS ${WORK}/run/metrics.jsonl lines REGEX "\"mode\": *\"train\"")
+list(LENGTH lines logged)
+if(logged LESS 4)
+  message(FATAL_ERROR "metrics.jsonl has ${logged} training entries, expected 4 (every 5 of 20 iterations)")
+endif()
+foreach(line IN LISTS lines)
+  foreach(term loss_cls loss_bbox loss)
+    if(NOT line MATCHES "\"${term}\": *-?[0-9][0-9.e+-]*[,}]")
+      message(FATAL_ERROR "metrics.jsonl: ${term} is not a finite number in: ${line}")
+    endif()
+  endforeach()
+endforeach()
+# The merged config that was saved carries the overrides.
+file(READ ${WORK}/run/fashion_mnist_ghm.yaml merged)
+if(NOT merged MATCHES "total_epochs: 2")
+  message(FATAL_ERROR "the saved config lacks the override total_epochs: 2:\n${merged}")
+endif()
+
+run(test "Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all \\| maxDets=100 \\] = ([0-9.-]+)"
+  test ${CONFIG} ${WORK}/run/latest.pth --out ${WORK}/results.json --eval bbox --show-dir ${WORK}/show
+  --device cpu --cfg-options ${overrides})
+set(ap_line "maxDets=100 \\] = ([0-9.-]+)")
+string(REGEX MATCH "${ap_line}" unused "${test_output}")
+set(test_ap ${CMAKE_MATCH_1})
+expect_file(${WORK}/results.json)
+file(GLOB pictures ${WORK}/show/*.jpg)
+list(LENGTH pictures n_pictures)
+if(NOT n_pictures EQUAL 4)
+  message(FATAL_ERROR "expected 4 pictures in ${WORK}/show, found ${n_pictures}")
+endif()
+
+# `eval` on the written file gives the AP that `test` printed.
+run(eval "Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all \\| maxDets=100 \\] = ([0-9.-]+)"
+  eval --ann ${data}/annotations/instances_val.json --results ${WORK}/results.json --out ${WORK}/stats.json)
+string(REGEX MATCH "${ap_line}" unused "${eval_output}")
+if(NOT CMAKE_MATCH_1 STREQUAL test_ap)
+  message(FATAL_ERROR "eval printed AP ${CMAKE_MATCH_1}, test printed ${test_ap}")
+endif()
+expect_file(${WORK}/stats.json)

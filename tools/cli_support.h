@@ -1,0 +1,117 @@
+// What the `train`, `test` and `demo` verbs share: finding shipped configs, the device flag,
+// loading detector weights, evaluating a dataset's detections, and the two runs themselves.
+//
+// train_detector() is defined in commands/train.cpp and test_detector() in commands/test.cpp,
+// beside the verbs they serve; `demo` chains them. Both take a loaded Config (overrides already
+// applied) and write only under the paths they are given. Messages for the user go to stdout
+// (tables, where files are) and to the training log (stderr + work_dir/train.log); bad input
+// throws ghmdet::Error naming the file or key.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "ghmdet/core/config.h"
+#include "ghmdet/data/detection_dataset.h"
+#include "ghmdet/engine/eval_hook.h"
+#include "ghmdet/engine/inference.h"
+
+namespace ghmdet {
+struct RetinaNetImpl;
+}
+
+namespace ghmdet::cli {
+
+// --- Configs and devices ------------------------------------------------------------------
+
+// A shipped config by its path under configs/ ("demo/fashion_mnist_ghm.yaml"), looked up in
+// ./configs, then <dir of the executable>/../share/ghmdet/configs (an install), then in every
+// folder above the executable (a build tree inside the source tree). Throws ghmdet::Error
+// listing the places tried.
+std::string find_shipped_config(const std::string& relative);
+
+// Config::load, then the top-level keys checked against docs/CONFIGS.md's list (a typo such as
+// `total_epoch` is an error naming the nearest valid key instead of silently ignored).
+Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// "" or "auto": the first CUDA device when there is one, else the CPU; otherwise parse_device.
+torch::Device device_from_flag(const std::string& text);
+
+// --- Weights --------------------------------------------------------------------------------
+
+// Loads any weight file io/ can read (ours, mmdetection's, torchvision's RetinaNet) into the
+// detector. Keys the model needs but the file lacks, or of the wrong shape, are an error naming
+// the file; keys the model does not have (e.g. another loss's state) are reported, not fatal.
+// Returns the load report's summary ("" when everything matched).
+std::string load_detector_weights(torch::nn::Module& model, const std::string& path);
+
+// --- Evaluation -----------------------------------------------------------------------------
+
+// `bbox` (COCO, needs a CocoDataset with one annotation file) or `mAP` (VOC's metric, any
+// dataset). The default follows the config's evaluation.metric, then the dataset type.
+std::string default_metric(const Config& root, const DetectionDataset& dataset);
+void check_metric(const std::string& metric, const DetectionDataset& dataset);
+
+// Boxes in COCO results use width x2 - x1 + 1 under the legacy conventions (the reference's).
+bool uses_plus_one_widths(const RetinaNetImpl& model);
+
+// Evaluates detections of `dataset` (in dataset order) with `metric`, prints the table to `out`
+// (pycocotools' summary for bbox, a per-class table for mAP) and returns the metrics logged in
+// metrics.jsonl: bbox_mAP, bbox_mAP_50, bbox_mAP_75, bbox_mAP_s, bbox_mAP_m, bbox_mAP_l for
+// bbox (mmdetection's names); mAP for mAP.
+Evaluate make_dataset_evaluator(std::shared_ptr<const DetectionDataset> dataset, const std::string& metric,
+                                bool plus_one_widths, std::ostream& out);
+
+// The COCO results of `detections` (category ids from the CocoDataset, or label + 1).
+void write_results_file(const std::string& path, const std::vector<ImageDetections>& detections,
+                        const DetectionDataset& dataset, bool plus_one_widths);
+
+// --- The two runs ---------------------------------------------------------------------------
+
+struct TrainRequest {
+  std::string config_file;             // saved as work_dir/<its file name>
+  std::optional<uint64_t> seed;
+  bool deterministic = false;
+  torch::Device device = torch::kCPU;
+  bool validate = true;                // evaluate data.val when the config has `evaluation`
+  bool force_validate = false;         // ...and even when it has none (interval 1)
+};
+
+struct TrainOutcome {
+  bool interrupted = false;
+  std::string work_dir;
+  std::string last_checkpoint;         // "" when none was written
+  nlohmann::json last_metrics;         // the last evaluation's metrics (null when none ran)
+  double seconds = 0;                  // wall time of the training loop
+  int64_t iterations = 0;
+};
+TrainOutcome train_detector(const Config& cfg, const TrainRequest& request);
+
+struct TestRequest {
+  std::string checkpoint;
+  torch::Device device = torch::kCPU;
+  std::string split = "test";          // the data.<split> to run
+  std::string results_out;             // COCO results JSON ("" = none)
+  std::vector<std::string> metrics;    // bbox and/or mAP
+  std::string show_dir;                // pictures with boxes and class names ("" = none)
+  double show_score_thr = 0.3;
+  int64_t max_pictures = -1;           // -1: every image
+};
+
+struct TestOutcome {
+  nlohmann::json metrics = nlohmann::json::object();  // metric name -> its metrics
+  int64_t images = 0;
+  int64_t pictures = 0;
+  double seconds = 0;                  // inference wall time
+};
+TestOutcome test_detector(const Config& cfg, const TestRequest& request);
+
+}  // namespace ghmdet::cli

@@ -1,0 +1,170 @@
+// `ghmdet train CONFIG [--work-dir] [--resume-from] [--load-from] [--cfg-options k=v ...] [--seed]
+// [--deterministic] [--device] [--validate | --no-validate]`: mmdetection's tools/train.py.
+// The merged config is saved as work_dir/<CONFIG's file name>; checkpoints, train.log and
+// metrics.jsonl go to work_dir. Exit code 0 when training completed, 130 when a SIGINT/SIGTERM
+// stopped it (a checkpoint to resume from was written), 2 for bad input.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "../cli_support.h"
+#include "../command.h"
+#include "ghmdet/core/error.h"
+#include "ghmdet/data/build.h"
+#include "ghmdet/engine/build.h"
+#include "ghmdet/engine/determinism.h"
+#include "ghmdet/engine/trainer.h"
+#include "ghmdet/modeling/build.h"
+#include "ghmdet/modeling/retinanet.h"
+
+namespace fs = std::filesystem;
+
+namespace ghmdet::cli {
+namespace {
+
+void save_merged_config(const Config& cfg, const std::string& work_dir, const std::string& config_file) {
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  if (ec) throw Error(fmt::format("{}: cannot create the work_dir: {}", work_dir, ec.message()));
+  const fs::path name = config_file.empty() ? fs::path("config.yaml") : fs::path(config_file).filename();
+  const std::string path = (fs::path(work_dir) / name).string();
+  std::ofstream f(path);
+  f << cfg.dump() << "\n";
+  if (!f) throw Error(fmt::format("{}: cannot write the merged config", path));
+}
+
+// The model predicts the dataset's classes: names come from the dataset unless the config names
+// them, and the counts must agree.
+void attach_class_names(RetinaNetImpl& model, const DetectionDataset& dataset, const Config& cfg) {
+  const auto& names = dataset.class_names();
+  if (static_cast<int64_t>(names.size()) != model.num_classes())
+    throw cfg["model"]["bbox_head"].error(fmt::format("num_classes is {} but the dataset {} has {} classes",
+                                                      model.num_classes(), dataset.options().ann_files.front(),
+                                                      names.size()));
+  if (model.options.class_names().empty()) model.options.class_names(names);
+}
+
+}  // namespace
+
+TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
+  if (!cfg.has("train_cfg")) throw cfg.error("missing key 'train_cfg' (target assignment for training)");
+  TrainerOptions options = build_trainer_options(cfg);
+  options.device(request.device).deterministic(request.deterministic).seed(request.seed).config_text(cfg.dump());
+
+  set_deterministic(request.deterministic);
+  if (request.seed) seed_everything(*request.seed);
+
+  const Config data = cfg["data"];
+  auto train_set = make_dataset(data["train"]);
+  LoaderSetup setup;
+  setup.train = true;
+  setup.seed = request.seed.value_or(0);
+  setup.device = request.device;
+  auto loader = make_data_loader(train_set, data, setup);
+
+  auto model = build_detector(cfg["model"], cfg["train_cfg"], cfg.has("test_cfg") ? cfg["test_cfg"] : Config());
+  attach_class_names(*model, *train_set, cfg);
+  model->to(request.device);
+
+  save_merged_config(cfg, options.work_dir(), request.config_file);
+
+  TrainerHooks hooks;
+  std::unique_ptr<DataLoader> val_loader;
+  auto last_metrics = std::make_shared<nlohmann::json>();
+  const bool has_eval = cfg.has("evaluation") && !cfg["evaluation"].is_null();
+  if (request.force_validate || (request.validate && has_eval)) {
+    std::shared_ptr<const DetectionDataset> val_set = make_dataset(data["val"]);
+    const std::string metric = default_metric(cfg, *val_set);
+    const int64_t interval = has_eval ? cfg["evaluation"].get<int64_t>("interval", 1) : 1;
+    if (interval < 1) throw cfg["evaluation"]["interval"].error("must be at least 1");
+    LoaderSetup val_setup;
+    val_setup.train = false;
+    val_setup.device = request.device;
+    val_loader = make_data_loader(val_set, data, val_setup);
+    auto evaluate = make_dataset_evaluator(val_set, metric, uses_plus_one_widths(*model), std::cout);
+    hooks.after_epoch.push_back(make_eval_hook(
+        *val_loader,
+        [evaluate, last_metrics](const std::vector<ImageDetections>& dets) {
+          *last_metrics = evaluate(dets);
+          return *last_metrics;
+        },
+        interval));
+  }
+
+  Trainer trainer(model, *loader, options, std::move(hooks));
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult result = trainer.train();
+  TrainOutcome outcome;
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.interrupted = result.status == TrainResult::Status::kInterrupted;
+  outcome.work_dir = options.work_dir();
+  outcome.last_checkpoint = result.last_checkpoint;
+  outcome.last_metrics = *last_metrics;
+  outcome.iterations = result.state.global_iter;
+  return outcome;
+}
+
+namespace {
+
+struct TrainArgs {
+  std::string config;
+  std::string work_dir, resume_from, load_from, device;
+  std::vector<std::string> overrides;
+  int64_t seed = -1;
+  bool deterministic = false, validate = false, no_validate = false;
+};
+
+int run_train(const TrainArgs& a) {
+  std::vector<std::string> overrides = a.overrides;
+  // The command line wins over the config, as in mmdetection's tools/train.py.
+  if (!a.work_dir.empty()) overrides.push_back(Config::string_override("work_dir", a.work_dir));
+  if (!a.resume_from.empty()) {
+    if (!fs::is_regular_file(a.resume_from)) throw Error(fmt::format("{}: --resume-from: file not found", a.resume_from));
+    overrides.push_back(Config::string_override("resume_from", a.resume_from));
+  }
+  if (!a.load_from.empty()) {
+    if (!fs::is_regular_file(a.load_from)) throw Error(fmt::format("{}: --load-from: file not found", a.load_from));
+    overrides.push_back(Config::string_override("load_from", a.load_from));
+  }
+  const Config cfg = load_config(a.config, overrides);
+  TrainRequest request;
+  request.config_file = a.config;
+  if (a.seed >= 0) request.seed = static_cast<uint64_t>(a.seed);
+  request.deterministic = a.deterministic;
+  request.device = device_from_flag(a.device);
+  request.validate = !a.no_validate;
+  request.force_validate = a.validate;
+  const TrainOutcome out = train_detector(cfg, request);
+  if (out.interrupted) {
+    std::cerr << "training interrupted after " << out.iterations << " iterations; resume with --resume-from "
+              << out.last_checkpoint << "\n";
+    return 130;
+  }
+  std::cout << fmt::format("trained {} iterations in {:.1f} s; work_dir: {}; last checkpoint: {}\n", out.iterations,
+                           out.seconds, out.work_dir, out.last_checkpoint.empty() ? "none" : out.last_checkpoint);
+  return 0;
+}
+
+std::function<int()> setup(CLI::App& sub) {
+  auto a = std::make_shared<TrainArgs>();
+  sub.add_option("config", a->config, "Config file (YAML)")->required();
+  sub.add_option("--work-dir", a->work_dir, "Where logs and checkpoints go (overrides work_dir)");
+  sub.add_option("--resume-from", a->resume_from, "Checkpoint to continue: weights, optimizer, epoch, iteration");
+  sub.add_option("--load-from", a->load_from, "Weights to start from (epoch 0)");
+  sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
+  sub.add_option("--seed", a->seed, "Random seed (model initialisation, sampler)")->check(CLI::NonNegativeNumber);
+  sub.add_flag("--deterministic", a->deterministic, "Deterministic kernels (for exact resumes)");
+  sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
+  auto* v = sub.add_flag("--validate", a->validate, "Evaluate data.val during training even without `evaluation`");
+  sub.add_flag("--no-validate", a->no_validate, "Do not evaluate during training")->excludes(v);
+  return [a] { return run_train(*a); };
+}
+
+}  // namespace
+}  // namespace ghmdet::cli
+
+GHMDET_REGISTER_COMMAND("train", "Train a detector from a config (mmdetection's tools/train.py)",
+                        ghmdet::cli::setup);
