@@ -14,7 +14,7 @@ struct Args {
   std::vector<std::string> splits{"train", "val", "test"};
   std::vector<std::string> overrides;
   std::string type = "CocoDataset";
-  std::vector<std::string> ann_files, img_prefixes;
+  std::vector<std::string> ann_files, img_prefixes, classes;
   bool no_decode = false;
 };
 
@@ -26,6 +26,7 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--type", a->type, "Without a config: CocoDataset or VOCDataset")->capture_default_str();
   sub.add_option("--ann-file", a->ann_files, "Without a config: annotation file(s)");
   sub.add_option("--img-prefix", a->img_prefixes, "Without a config: image folder(s)");
+  sub.add_option("--classes", a->classes, "Without a config: class names of a VOC-style dataset")->delimiter(',');
   sub.add_flag("--no-decode", a->no_decode, "Only check that images exist (faster)");
   return [a] {
     ghmdet::DatasetCheckOptions options;
@@ -44,6 +45,7 @@ std::function<int()> setup(CLI::App& sub) {
       if (a->ann_files.empty()) throw ghmdet::Error("check-dataset: give a CONFIG or --ann-file and --img-prefix");
       ghmdet::DatasetOptions d;
       d.ann_files = a->ann_files;
+      d.classes = a->classes;
       d.img_prefixes = a->img_prefixes.empty() ? std::vector<std::string>(a->ann_files.size(), "") : a->img_prefixes;
       todo.push_back({"dataset", {a->type, d}});
     }

@@ -22,7 +22,7 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--source", o->source, "Folder of the Fashion-MNIST .gz files")->capture_default_str();
   sub.add_option("--jpeg-quality", o->jpeg_quality, "JPEG quality")->capture_default_str();
   sub.add_flag("--overwrite", o->overwrite, "Replace an existing output folder");
-  return [o, size] {
+  return [o, kind, size] {  // CLI11 writes into these after setup returns: keep them alive
     const auto x = size->find('x');
     try {
       if (x == std::string::npos) throw ghmdet::Error("--size: expected HxW, found '" + *size + "'");
