@@ -32,7 +32,7 @@ namespace {
 
 // The scenes the demo config is tuned on (its img_scale is the scene size).
 constexpr int64_t kTrainScenes = 2000;
-constexpr int64_t kValScenes = 500;
+constexpr int64_t kValScenes = 300;
 constexpr int64_t kSceneSize = 160;
 constexpr int64_t kPictures = 24;
 
