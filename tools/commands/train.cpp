@@ -16,6 +16,7 @@
 #include "ghmdet/data/build.h"
 #include "ghmdet/engine/build.h"
 #include "ghmdet/engine/determinism.h"
+#include "ghmdet/engine/ghm_stats_hook.h"
 #include "ghmdet/engine/trainer.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
@@ -72,6 +73,7 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   save_merged_config(cfg, options.work_dir(), request.config_file);
 
   TrainerHooks hooks;
+  add_ghm_stats_hooks(hooks, ghm_stats_interval(cfg));
   std::unique_ptr<DataLoader> val_loader;
   auto last_metrics = std::make_shared<nlohmann::json>();
   const bool has_eval = cfg.has("evaluation") && !cfg["evaluation"].is_null();

@@ -73,7 +73,7 @@ TrainerOptions build_trainer_options(const Config& root) {
   }
   if (root.has("log_config") && !root["log_config"].is_null()) {
     const Config log = root["log_config"];
-    log.check_keys({"interval", "hooks"});
+    log.check_keys({"interval", "hooks", "ghm_stats_interval"});
     out.log_interval(log.get<int64_t>("interval", 50));
   }
   out.work_dir(root.get<std::string>("work_dir", "work_dirs/default"));

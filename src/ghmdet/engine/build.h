@@ -10,7 +10,8 @@
 //                       iterations; 0 = off), by_epoch: true (false = mmcv's iteration mode:
 //                       `interval` counts iterations)}
 //   log_config:        {interval: 50 (iterations), hooks: [...] (accepted, ignored: the text log,
-//                       progress bar and metrics.jsonl are always on)}
+//                       progress bar and metrics.jsonl are always on),
+//                       ghm_stats_interval: 50 (read by ghm_stats_hook.h)}
 //   work_dir, load_from, resume_from: strings or null
 // The whole merged config is stored as text in every checkpoint. Device, seed, determinism and
 // rank come from the command line, not from here.

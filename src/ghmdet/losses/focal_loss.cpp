@@ -4,6 +4,7 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/losses/focal_paths.h"
+#include "ghmdet/losses/grad_norm_stats.h"
 
 namespace ghmdet {
 
@@ -28,6 +29,7 @@ torch::Tensor FocalLossImpl::forward(const torch::Tensor& logits, const torch::T
   const auto in = prepare_classification_inputs("FocalLoss", logits, target, label_weight);
   FocalLossParams p{options.gamma(), options.alpha(), options.loss_weight(),
                     loss_denominator("FocalLoss", avg_factor, in.logits.numel())};
+  if (grad_norm_capture && grad_norm_capture->armed()) grad_norm_capture->add(focal_call_stats(in));
   if (in.logits.device().is_cpu()) return focal_loss_cpu(in, p);
   return focal_loss_tensor_ops(in, p);
 }

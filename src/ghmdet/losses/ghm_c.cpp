@@ -3,6 +3,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/losses/ghm_c_paths.h"
 #include "ghmdet/losses/ghm_state.h"
+#include "ghmdet/losses/grad_norm_stats.h"
 
 namespace ghmdet {
 
@@ -25,6 +26,9 @@ torch::Tensor GHMCImpl::forward(const torch::Tensor& logits, const torch::Tensor
   if (edges.device() != in.logits.device()) {
     throw Error("GHMC: the loss state is on " + edges.device().str() + " but logits are on " +
                 in.logits.device().str() + " (move the module with the model)");
+  }
+  if (grad_norm_capture && grad_norm_capture->armed()) {
+    grad_norm_capture->add(ghmc_call_stats(in, edges, acc_sum, options.momentum()));
   }
   if (in.logits.device().is_cpu()) {
     return ghmc_loss_cpu(in, edges, acc_sum, options.momentum(), options.loss_weight());

@@ -3,6 +3,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/losses/ghm_r_paths.h"
 #include "ghmdet/losses/ghm_state.h"
+#include "ghmdet/losses/grad_norm_stats.h"
 
 namespace ghmdet {
 
@@ -26,6 +27,9 @@ torch::Tensor GHMRImpl::forward(const torch::Tensor& pred, const torch::Tensor& 
                 in.pred.device().str() + " (move the module with the model)");
   }
   const GHMRParams p{options.mu(), options.momentum(), options.loss_weight()};
+  if (grad_norm_capture && grad_norm_capture->armed()) {
+    grad_norm_capture->add(ghmr_call_stats(in, edges, acc_sum, options.mu(), options.momentum()));
+  }
   if (in.pred.device().is_cpu()) return ghmr_loss_cpu(in, edges, acc_sum, p);
   return ghmr_loss_tensor_ops(in, edges, acc_sum, p);
 }

@@ -18,7 +18,11 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+
 namespace ghmdet {
+
+class GradNormCapture;  // grad_norm_capture.h
 
 // Sentinel for "no avg_factor given": focal and smooth L1 then take the mean over all elements
 // (mmdetection's reduction='mean'); any positive value divides the weighted sum instead.
@@ -28,11 +32,17 @@ struct ClassificationLossImpl : torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& logits, const torch::Tensor& target,
                                 const torch::Tensor& label_weight,
                                 double avg_factor = kNoAvgFactor) = 0;
+
+  // Opt-in record of the gradient norms of each call (grad_norm_capture.h); null = off.
+  std::shared_ptr<GradNormCapture> grad_norm_capture;
 };
 
 struct RegressionLossImpl : torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& pred, const torch::Tensor& target,
                                 const torch::Tensor& weight, double avg_factor = kNoAvgFactor) = 0;
+
+  // Opt-in record of the gradient norms of each call (grad_norm_capture.h); null = off.
+  std::shared_ptr<GradNormCapture> grad_norm_capture;
 };
 
 }  // namespace ghmdet

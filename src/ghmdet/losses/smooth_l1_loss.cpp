@@ -2,6 +2,7 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/losses/focal_loss.h"
+#include "ghmdet/losses/grad_norm_stats.h"
 #include "ghmdet/losses/loss_inputs.h"
 
 namespace ghmdet {
@@ -17,6 +18,9 @@ torch::Tensor SmoothL1LossImpl::forward(const torch::Tensor& pred, const torch::
   const auto in = prepare_regression_inputs("SmoothL1Loss", pred, target, weight);
   const double denom = loss_denominator("SmoothL1Loss", avg_factor, in.pred.numel());
   const double beta = options.beta();
+  if (grad_norm_capture && grad_norm_capture->armed()) {
+    grad_norm_capture->add(smooth_l1_call_stats(in, beta));
+  }
   const auto diff = (in.pred - in.target).abs();
   const auto elem = beta > 0 ? torch::where(diff < beta, 0.5 * diff * diff / beta, diff - 0.5 * beta)
                              : diff;
