@@ -10,6 +10,7 @@
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/coco_json.h"
 #include "ghmdet/evaluation/coco_eval.h"
+#include "ghmdet/evaluation/per_class_results.h"
 #include "ghmdet/evaluation/results_io.h"
 #include "ghmdet/evaluation/voc_eval.h"
 #include "ghmdet/io/state_dict.h"
@@ -131,6 +132,7 @@ nlohmann::json evaluate_bbox(const DetectionDataset& dataset, const CocoJson& gt
   static const char* const kNames[6] = {"bbox_mAP", "bbox_mAP_50", "bbox_mAP_75",
                                         "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l"};
   for (int i = 0; i < 6; ++i) m[kNames[i]] = r.stats[i];
+  m["per_class"] = coco_per_class_json(r, dataset.class_names(), label_to_category(dataset));
   return m;
 }
 
@@ -170,7 +172,7 @@ nlohmann::json evaluate_map(const DetectionDataset& dataset, const std::vector<I
   out << fmt::format("{:<16} {:>6} {:>6} {:>7} {:>7.3f}  ({})\n", "mAP", "", "", "", r.mean_ap,
                      options.mode == VocApMode::kElevenPoints ? "VOC07 11 points" : "area")
       << std::flush;
-  return nlohmann::json{{"mAP", r.mean_ap}};
+  return nlohmann::json{{"mAP", r.mean_ap}, {"per_class", voc_per_class_json(r, names, options.iou_thr)}};
 }
 
 }  // namespace

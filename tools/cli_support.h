@@ -66,7 +66,8 @@ bool uses_plus_one_widths(const RetinaNetImpl& model);
 // Evaluates detections of `dataset` (in dataset order) with `metric`, prints the table to `out`
 // (pycocotools' summary for bbox, a per-class table for mAP) and returns the metrics logged in
 // metrics.jsonl: bbox_mAP, bbox_mAP_50, bbox_mAP_75, bbox_mAP_s, bbox_mAP_m, bbox_mAP_l for
-// bbox (mmdetection's names); mAP for mAP.
+// bbox (mmdetection's names); mAP for mAP; and "per_class" (per-class AP and precision-recall
+// curves, evaluation/per_class_results.h), which the evaluation hook writes apart.
 Evaluate make_dataset_evaluator(std::shared_ptr<const DetectionDataset> dataset, const std::string& metric,
                                 bool plus_one_widths, std::ostream& out);
 

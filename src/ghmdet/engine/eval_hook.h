@@ -4,6 +4,9 @@
 // VOC evaluation, from evaluation/) and logs the returned metrics: a plain line, and a
 // metrics.jsonl entry {"mode": "val", "epoch": k, "global_iter": n, <metric>: <value>...}.
 // The model goes back to training mode afterwards. Other ranks do nothing.
+// A "per_class" member of the returned metrics (per-class AP and curves, too big for a log
+// line) is not logged: it is appended to <work_dir>/eval_per_class.jsonl as
+// {"epoch": k, "global_iter": n, "per_class": {...}}.
 #pragma once
 
 #include <nlohmann/json.hpp>
