@@ -27,3 +27,57 @@ target_link_libraries(ghmdet_deps INTERFACE
   ${TORCH_LIBRARIES} ${OpenCV_LIBS} yaml-cpp simdjson::simdjson nlohmann_json::nlohmann_json
   pugixml::pugixml fmt::fmt spdlog::spdlog Threads::Threads)
 target_compile_options(ghmdet_deps INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+
+# Multi-process training uses PyTorch's own c10d (TCPStore + ProcessGroupGloo, and
+# ProcessGroupNCCL with a CUDA libtorch). libtorch builds with USE_DISTRIBUTED export these
+# symbols from libtorch_cpu, but the CMake package does not define the USE_C10D_* macros their
+# headers need, so they are checked here (a link test, without the heavy headers) and defined
+# for src/ghmdet/engine/distributed/ only. Without them the code builds and reports, at run
+# time, that this build cannot train on several processes.
+option(GHMDET_WITH_DISTRIBUTED "Multi-process training over torch.distributed's c10d" ON)
+set(GHMDET_HAVE_GLOO OFF)
+set(GHMDET_HAVE_NCCL OFF)
+if(GHMDET_WITH_DISTRIBUTED)
+  find_path(GHMDET_C10D_GLOO_HEADER torch/csrc/distributed/c10d/ProcessGroupGloo.hpp
+            HINTS ${TORCH_INCLUDE_DIRS})
+  find_path(GHMDET_GLOO_HEADER gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+  if(GHMDET_C10D_GLOO_HEADER AND GHMDET_GLOO_HEADER)
+    include(CheckCXXSourceCompiles)
+    set(CMAKE_REQUIRED_LIBRARIES ${TORCH_LIBRARIES})
+    set(CMAKE_REQUIRED_QUIET ON)
+    # The return type is not part of the mangled name: no headers needed to link against it.
+    check_cxx_source_compiles([[
+      #include <memory>
+      namespace gloo { namespace transport { class Device; } }
+      namespace c10d { class ProcessGroupGloo {
+       public: static std::shared_ptr<gloo::transport::Device> createDefaultDevice(); }; }
+      int main() { return c10d::ProcessGroupGloo::createDefaultDevice() ? 0 : 1; }
+    ]] GHMDET_LIBTORCH_HAS_GLOO)
+    unset(CMAKE_REQUIRED_LIBRARIES)
+    unset(CMAKE_REQUIRED_QUIET)
+    if(GHMDET_LIBTORCH_HAS_GLOO)
+      set(GHMDET_HAVE_GLOO ON)
+    endif()
+  endif()
+  if(GHMDET_HAVE_GLOO AND TORCH_CUDA_LIBRARIES)
+    find_path(GHMDET_C10D_NCCL_HEADER torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp
+              HINTS ${TORCH_INCLUDE_DIRS})
+    if(GHMDET_C10D_NCCL_HEADER)
+      set(GHMDET_HAVE_NCCL ON)
+    endif()
+  endif()
+  set(ghmdet_c10d_definitions)
+  if(GHMDET_HAVE_GLOO)
+    list(APPEND ghmdet_c10d_definitions GHMDET_HAVE_GLOO USE_C10D_GLOO)
+  endif()
+  if(GHMDET_HAVE_NCCL)
+    list(APPEND ghmdet_c10d_definitions GHMDET_HAVE_NCCL USE_C10D_NCCL)
+  endif()
+  if(ghmdet_c10d_definitions)
+    file(GLOB ghmdet_c10d_sources CONFIGURE_DEPENDS
+         ${PROJECT_SOURCE_DIR}/src/ghmdet/engine/distributed/*.cpp)
+    set_source_files_properties(${ghmdet_c10d_sources} PROPERTIES
+                                COMPILE_DEFINITIONS "${ghmdet_c10d_definitions}")
+  endif()
+endif()
+message(STATUS "GHMDet multi-process training: gloo ${GHMDET_HAVE_GLOO}, nccl ${GHMDET_HAVE_NCCL}")

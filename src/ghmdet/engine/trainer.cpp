@@ -84,6 +84,8 @@ void Trainer::prepare() {
   }
 }
 
+bool Trainer::stop_requested() const { return stop_ && stop_->requested(); }
+
 TrainingPosition Trainer::position() const {
   return TrainingPosition{state_.epoch, state_.inner_iter, state_.global_iter};
 }

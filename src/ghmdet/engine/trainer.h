@@ -120,6 +120,9 @@ class Trainer {
   bool is_main_process() const { return options_.rank() == 0; }
   // Saves `filename` in work_dir now (rank 0), at the current position; returns its path.
   std::string save_checkpoint(const std::string& filename);
+  // A SIGINT/SIGTERM arrived during train(): the loop stops after the current iteration.
+  // (Multi-process training all-reduces this flag so that every rank stops at the same one.)
+  bool stop_requested() const;
 
  private:
   void prepare();

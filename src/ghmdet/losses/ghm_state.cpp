@@ -1,5 +1,7 @@
 #include "ghmdet/losses/ghm_state.h"
 
+#include "ghmdet/losses/ghm_stats_reducer.h"
+
 namespace ghmdet {
 
 torch::Tensor ghm_edges(int64_t bins, float last_edge) {
@@ -10,9 +12,12 @@ torch::Tensor ghm_edges(int64_t bins, float last_edge) {
   return edges;
 }
 
-torch::Tensor ghm_bin_weights(const torch::Tensor& counts, const torch::Tensor& tot,
+torch::Tensor ghm_bin_weights(const torch::Tensor& local_counts, const torch::Tensor& local_tot,
                               const torch::Tensor& acc_sum, double momentum) {
   torch::NoGradGuard no_grad;
+  // Multi-process training may make the histogram global (ghm_stats_reducer.h).
+  torch::Tensor counts = local_counts, tot = local_tot;
+  if (const GhmStatsReducer* reduce = ghm_stats_reducer()) std::tie(counts, tot) = (*reduce)(counts, tot);
   const auto nonempty = counts > 0;
   const auto counts_d = counts.to(torch::kDouble);
   torch::Tensor w;

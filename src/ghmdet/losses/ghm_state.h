@@ -10,6 +10,8 @@
 //   Empty bins keep their A_k and get w_k = 0. n = number of non-empty bins,
 //   beta_k = w_k / n (float32), 0 everywhere when n = 0.
 // Everything is tensor ops on the counts' device: no host synchronisation.
+// When a GhmStatsReducer is installed (ghm_stats_reducer.h), counts and tot are first replaced
+// by what it returns (multi-process training: the sums over the ranks).
 #pragma once
 
 #include <torch/torch.h>
