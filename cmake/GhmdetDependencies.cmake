@@ -30,9 +30,10 @@ target_compile_options(ghmdet_deps INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -We
 
 # Multi-process training uses PyTorch's own c10d (TCPStore + ProcessGroupGloo, and
 # ProcessGroupNCCL with a CUDA libtorch). libtorch builds with USE_DISTRIBUTED export these
-# symbols from libtorch_cpu, but the CMake package does not define the USE_C10D_* macros their
-# headers need, so they are checked here (a link test, without the heavy headers) and defined
-# for src/ghmdet/engine/distributed/ only. Without them the code builds and reports, at run
+# symbols from libtorch_cpu and usually put USE_C10D_GLOO in torch's interface definitions
+# (Debian's does); the symbols are checked here with a link test (without the heavy headers),
+# and GHMDET_HAVE_GLOO (plus USE_C10D_*, for packages that omit them) is defined for
+# src/ghmdet/engine/distributed/ only. Without Gloo the code still builds and reports, at run
 # time, that this build cannot train on several processes.
 option(GHMDET_WITH_DISTRIBUTED "Multi-process training over torch.distributed's c10d" ON)
 set(GHMDET_HAVE_GLOO OFF)

@@ -84,6 +84,7 @@ struct TrainRequest {
   torch::Device device = torch::kCPU;
   bool validate = true;                // evaluate data.val when the config has `evaluation`
   bool force_validate = false;         // ...and even when it has none (interval 1)
+  std::string launcher = "none";       // none | pytorch | slurm: which environment names the rank
 };
 
 struct TrainOutcome {

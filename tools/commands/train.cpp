@@ -1,5 +1,7 @@
 // `ghmdet train CONFIG [--work-dir] [--resume-from] [--load-from] [--cfg-options k=v ...] [--seed]
-// [--deterministic] [--device] [--validate | --no-validate]`: mmdetection's tools/train.py.
+// [--deterministic] [--device] [--validate | --no-validate] [--launcher none|pytorch|slurm]
+// [--nproc N]`: mmdetection's tools/train.py (and tools/dist_train.sh: --nproc N re-runs this
+// binary N times as ranks 0..N-1 with --launcher pytorch; see engine/distributed/).
 // The merged config is saved as work_dir/<CONFIG's file name>; checkpoints, train.log and
 // metrics.jsonl go to work_dir. Exit code 0 when training completed, 130 when a SIGINT/SIGTERM
 // stopped it (a checkpoint to resume from was written), 2 for bad input.
@@ -16,6 +18,9 @@
 #include "ghmdet/data/build.h"
 #include "ghmdet/engine/build.h"
 #include "ghmdet/engine/determinism.h"
+#include "ghmdet/engine/distributed/detections_gather.h"
+#include "ghmdet/engine/distributed/distributed_training.h"
+#include "ghmdet/engine/distributed/local_launcher.h"
 #include "ghmdet/engine/ghm_stats_hook.h"
 #include "ghmdet/engine/trainer.h"
 #include "ghmdet/modeling/build.h"
@@ -55,6 +60,18 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   TrainerOptions options = build_trainer_options(cfg);
   options.device(request.device).deterministic(request.deterministic).seed(request.seed).config_text(cfg.dump());
 
+  // One rank of a multi-process job when the launcher says so (world size 1 otherwise).
+  const DistributedEnv env = distributed_env(parse_launcher(request.launcher));
+  DistributedConfig dist = distributed_config(cfg);
+  torch::Device device = request.device;
+  if (env.is_distributed() && device.is_cuda() && !device.has_index()) {
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+  }
+  dist.group.device = device;
+  options.device(device).rank(env.rank).world_size(env.world_size);
+  std::shared_ptr<DistributedContext> context = DistributedContext::create(env, dist.group);
+  std::unique_ptr<DistributedTraining> distributed;
+
   set_deterministic(request.deterministic);
   if (request.seed) seed_everything(*request.seed);
 
@@ -63,16 +80,22 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   LoaderSetup setup;
   setup.train = true;
   setup.seed = request.seed.value_or(0);
-  setup.device = request.device;
+  setup.device = device;
+  setup.rank = env.rank;
+  setup.world_size = env.world_size;
   auto loader = make_data_loader(train_set, data, setup);
 
   auto model = build_detector(cfg["model"], cfg["train_cfg"], cfg.has("test_cfg") ? cfg["test_cfg"] : Config());
   attach_class_names(*model, *train_set, cfg);
-  model->to(request.device);
+  model->to(device);
 
-  save_merged_config(cfg, options.work_dir(), request.config_file);
+  if (env.rank == 0) save_merged_config(cfg, options.work_dir(), request.config_file);
 
   TrainerHooks hooks;
+  if (env.is_distributed()) {
+    distributed = std::make_unique<DistributedTraining>(context, dist.training);
+    distributed->attach(hooks);
+  }
   add_ghm_stats_hooks(hooks, ghm_stats_interval(cfg));
   std::unique_ptr<DataLoader> val_loader;
   auto last_metrics = std::make_shared<nlohmann::json>();
@@ -84,21 +107,31 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
     if (interval < 1) throw cfg["evaluation"]["interval"].error("must be at least 1");
     LoaderSetup val_setup;
     val_setup.train = false;
-    val_setup.device = request.device;
+    val_setup.device = device;
+    // Sharded evaluation: each rank runs its share, rank 0 gathers and evaluates.
+    val_setup.rank = env.rank;
+    val_setup.world_size = env.world_size;
     val_loader = make_data_loader(val_set, data, val_setup);
     auto evaluate = make_dataset_evaluator(val_set, metric, uses_plus_one_widths(*model), std::cout);
+    GatherDetections gather;
+    if (env.is_distributed()) {
+      gather = [context](const std::vector<ImageDetections>& local) {
+        return gather_detections(*context, local);
+      };
+    }
     hooks.after_epoch.push_back(make_eval_hook(
         *val_loader,
         [evaluate, last_metrics](const std::vector<ImageDetections>& dets) {
           *last_metrics = evaluate(dets);
           return *last_metrics;
         },
-        interval));
+        interval, std::move(gather)));
   }
 
   Trainer trainer(model, *loader, options, std::move(hooks));
   const auto start = std::chrono::steady_clock::now();
   const TrainResult result = trainer.train();
+  if (distributed && env.rank == 0) trainer.log().info(distributed->summary());
   TrainOutcome outcome;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.interrupted = result.status == TrainResult::Status::kInterrupted;
@@ -117,9 +150,52 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   int64_t seed = -1;
   bool deterministic = false, validate = false, no_validate = false;
+  std::string launcher = "none";
+  int nproc = 1;
 };
 
+// The command line of one rank under --nproc: the same options, --launcher pytorch instead.
+std::vector<std::string> rank_arguments(const TrainArgs& a) {
+  std::vector<std::string> args{"train", a.config, "--launcher", "pytorch"};
+  auto add = [&](const char* flag, const std::string& value) {
+    if (!value.empty()) {
+      args.push_back(flag);
+      args.push_back(value);
+    }
+  };
+  add("--work-dir", a.work_dir);
+  add("--resume-from", a.resume_from);
+  add("--load-from", a.load_from);
+  add("--device", a.device);
+  if (a.seed >= 0) add("--seed", std::to_string(a.seed));
+  if (!a.overrides.empty()) {
+    args.push_back("--cfg-options");
+    args.insert(args.end(), a.overrides.begin(), a.overrides.end());
+  }
+  if (a.deterministic) args.push_back("--deterministic");
+  if (a.validate) args.push_back("--validate");
+  if (a.no_validate) args.push_back("--no-validate");
+  return args;
+}
+
+int run_local_ranks(const TrainArgs& a) {
+  if (a.launcher != "none") {
+    throw Error(fmt::format("--nproc {} starts the processes itself; it cannot be combined with "
+                            "--launcher {}", a.nproc, a.launcher));
+  }
+  LocalLaunchOptions o;
+  o.nproc = a.nproc;
+  std::cerr << fmt::format("starting {} training processes (ranks 0..{}) on this machine\n",
+                           a.nproc, a.nproc - 1);
+  const LocalLaunchResult r = launch_local_processes(current_executable(), rank_arguments(a), o);
+  if (r.failed_rank >= 0) {
+    std::cerr << "error: training failed: " << r.message << "; the other ranks were stopped\n";
+  }
+  return r.exit_code;
+}
+
 int run_train(const TrainArgs& a) {
+  if (a.nproc > 1) return run_local_ranks(a);
   std::vector<std::string> overrides = a.overrides;
   // The command line wins over the config, as in mmdetection's tools/train.py.
   if (!a.work_dir.empty()) overrides.push_back(Config::string_override("work_dir", a.work_dir));
@@ -139,7 +215,11 @@ int run_train(const TrainArgs& a) {
   request.device = device_from_flag(a.device);
   request.validate = !a.no_validate;
   request.force_validate = a.validate;
+  request.launcher = a.launcher;
   const TrainOutcome out = train_detector(cfg, request);
+  // Only rank 0 reports; the other ranks' exit codes say enough.
+  const bool main_process = distributed_env(parse_launcher(a.launcher)).rank == 0;
+  if (!main_process) return out.interrupted ? 130 : 0;
   if (out.interrupted) {
     std::cerr << "training interrupted after " << out.iterations << " iterations; resume with --resume-from "
               << out.last_checkpoint << "\n";
@@ -162,6 +242,11 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
   auto* v = sub.add_flag("--validate", a->validate, "Evaluate data.val during training even without `evaluation`");
   sub.add_flag("--no-validate", a->no_validate, "Do not evaluate during training")->excludes(v);
+  sub.add_option("--launcher", a->launcher,
+                 "none, pytorch (torchrun's RANK, WORLD_SIZE, MASTER_ADDR...) or slurm (srun)")
+      ->check(CLI::IsMember({"none", "pytorch", "slurm"}));
+  sub.add_option("--nproc", a->nproc, "Train with N processes on this machine (c10d; Gloo on CPU)")
+      ->check(CLI::PositiveNumber);
   return [a] { return run_train(*a); };
 }
 

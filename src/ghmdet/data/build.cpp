@@ -2,6 +2,7 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
+#include "ghmdet/data/shard_sampler.h"
 #include "ghmdet/data/voc_dataset.h"
 
 namespace ghmdet {
@@ -100,7 +101,12 @@ std::unique_ptr<DataLoader> make_data_loader(std::shared_ptr<const Dataset> data
     sampler = std::make_shared<GroupSampler>(*dataset, s);
   } else {
     o.batch_size = 1;
-    sampler = std::make_shared<SequentialSampler>(dataset->size());
+    // Several processes evaluate one shard each (rank 0 gathers the results).
+    if (setup.world_size > 1) {
+      sampler = std::make_shared<ShardSampler>(dataset->size(), setup.world_size, setup.rank);
+    } else {
+      sampler = std::make_shared<SequentialSampler>(dataset->size());
+    }
   }
   return std::make_unique<DataLoader>(std::move(dataset), std::move(sampler), o);
 }

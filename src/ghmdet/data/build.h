@@ -25,6 +25,7 @@ std::shared_ptr<DetectionDataset> make_dataset(const Config& node);
 
 struct LoaderSetup {
   bool train = true;       // GroupSampler (shuffled, grouped) vs SequentialSampler, 1 image per batch
+                           // (ShardSampler, this rank's share, when world_size > 1)
   int64_t rank = 0;
   int64_t world_size = 1;
   uint64_t seed = 0;

@@ -22,16 +22,18 @@ void write_per_class(Trainer& trainer, int64_t epoch, const nlohmann::json& per_
 }  // namespace
 
 std::function<void(Trainer&)> make_eval_hook(BatchSource& source, Evaluate evaluate,
-                                             int64_t interval) {
+                                             int64_t interval, GatherDetections gather) {
   if (interval <= 0) throw Error("evaluation.interval: must be > 0, got " + std::to_string(interval));
   if (!evaluate) throw Error("make_eval_hook: no evaluation function");
-  return [&source, evaluate = std::move(evaluate), interval](Trainer& trainer) {
-    if (!trainer.is_main_process()) return;
+  return [&source, evaluate = std::move(evaluate), interval, gather = std::move(gather)](Trainer& trainer) {
+    if (!gather && !trainer.is_main_process()) return;
     const int64_t finished = trainer.state().epoch + 1;
     if (finished % interval != 0 && finished != trainer.options().total_epochs()) return;
-    const auto detections = run_inference(
+    auto detections = run_inference(
         trainer.model(), source,
         InferenceOptions().device(trainer.options().device()).progress(trainer.options().progress()));
+    if (gather) detections = gather(detections);
+    if (!trainer.is_main_process()) return;
     nlohmann::json metrics = evaluate(detections);
     if (metrics.is_object() && metrics.contains("per_class")) {
       write_per_class(trainer, finished, metrics["per_class"]);

@@ -8,9 +8,8 @@
 #include "ghmdet/core/error.h"
 
 #ifdef GHMDET_HAVE_GLOO
-// Debian's (and pip's) libtorch is built with Gloo, but its CMake package does not export the
-// macro that enables the declarations; the build defines it for these sources only
-// (cmake/GhmdetDependencies.cmake checks that the symbols link).
+// GHMDET_HAVE_GLOO: cmake/GhmdetDependencies.cmake found ProcessGroupGloo in libtorch (a link
+// test) and defines USE_C10D_GLOO, which enables these declarations, for these sources.
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
