@@ -28,7 +28,10 @@ std::string render(const BarChart& chart) {
   area.height = std::max(80.0, chart.height - area.top - 58 - label_h);
 
   std::vector<double> values;
-  for (const auto& s : chart.series) values.insert(values.end(), s.values.begin(), s.values.end());
+  // Negative values mean "no value" (AP -1: no ground truth); they neither draw nor scale.
+  for (const auto& s : chart.series)
+    for (double v : s.values)
+      if (v >= 0) values.push_back(v);
   const Scale y = chart.y_max > 0 ? Scale(ScaleKind::kLinear, 0, chart.y_max, area.bottom(), area.top)
                                   : Scale::fit(ScaleKind::kLinear, values, area.bottom(), area.top, true);
   // The x "scale" only draws the frame; category labels are placed below.
@@ -69,7 +72,7 @@ std::string render(const BarChart& chart) {
       if (!(v >= 0) || !std::isfinite(v)) continue;
       const double x0 = area.left + slot * static_cast<double>(c) + slot * 0.1 + bar_w * static_cast<double>(si);
       const double top = std::max(area.top, y(v));
-      svg.rect(x0, top, bar_w - 1, area.bottom() - top, {{"fill", s.colour}, {"class", "bar"}},
+      svg.rect(x0, top, bar_w - 1, y(0) - top, {{"fill", s.colour}, {"class", "bar"}},
                fmt::format("{} — {}: {:.3f}", chart.categories[c], s.name, v));
     }
     svg.end_group();

@@ -53,7 +53,7 @@ std::string render(const LinePlot& plot) {
       ys.push_back(y);
     }
   }
-  const Scale x = plot.x_domain ? Scale(plot.x_scale, plot.x_domain->first, plot.x_domain->second,
+  Scale x = plot.x_domain ? Scale(plot.x_scale, plot.x_domain->first, plot.x_domain->second,
                                         area.left, area.right())
                                 : Scale::fit(plot.x_scale, xs, area.left, area.right(), false, kXTicks);
   const Scale y = plot.y_domain ? Scale(plot.y_scale, plot.y_domain->first, plot.y_domain->second,
@@ -61,6 +61,7 @@ std::string render(const LinePlot& plot) {
                                 : Scale::fit(plot.y_scale, ys, area.bottom(), area.top,
                                              plot.y_include_zero, kYTicks);
 
+  if (plot.x_integer) x.set_integer_ticks();
   SvgWriter svg(plot.width, plot.height);
   draw_axes(svg, area, x, y, {plot.title, plot.x_label, plot.y_label});
   svg.begin_group("data");

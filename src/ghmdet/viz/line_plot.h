@@ -36,6 +36,7 @@ struct LinePlot {
   std::optional<std::pair<double, double>> x_domain;  // fixed domain instead of fitting the data
   std::optional<std::pair<double, double>> y_domain;
   bool y_include_zero = false;  // linear y only
+  bool x_integer = false;       // x ticks on whole numbers only (epochs)
   std::vector<Series> series;
   std::string legend_title;
   double width = 640, height = 400;  // of the whole figure, legend included

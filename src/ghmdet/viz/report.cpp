@@ -32,7 +32,7 @@ p.note { color: #555; max-width: 1000px; }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
 figure svg { display: block; max-width: 100%; height: auto; }
-figcaption { font-size: 13px; color: #444; max-width: 700px; margin-top: 4px; }
+figcaption { font-size: 13px; color: #444; max-width: 640px; margin-top: 4px; }
 figcaption a { color: #0060a0; }
 table { border-collapse: collapse; background: #fff; font-size: 14px; margin: 8px 0; }
 th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }

@@ -42,17 +42,22 @@ void add_run_key(LinePlot& plot, const RunData& a, const RunData* b) {
   plot.series.push_back(sb);
 }
 
-std::string role_title(const std::string& role, const std::string& loss) {
-  if (loss == "GHMC" || loss == "FocalLoss") return fmt::format("{} ({})", "classification", loss);
-  if (loss == "GHMR" || loss == "SmoothL1Loss") return fmt::format("{} ({})", "regression", loss);
-  return role + " (" + loss + ")";
+// "GHMC" or "GHMC vs FocalLoss": the losses behind a role in the one or two runs.
+std::string role_title(const std::string& loss_a, const std::string& loss_b) {
+  return loss_b.empty() || loss_b == loss_a ? loss_a : loss_a + " vs " + loss_b;
+}
+
+// The gradient norm each loss records (losses/grad_norm_capture.h).
+std::string g_formula(const std::string& loss) {
+  if (loss == "GHMC" || loss == "FocalLoss") return "|p − p*|";
+  if (loss == "GHMR") return "|d| / √(d² + μ²)";
+  if (loss == "SmoothL1Loss") return "min(|d| / β, 1)";
+  return "";
 }
 
 std::string g_label(const std::string& loss) {
-  if (loss == "GHMC" || loss == "FocalLoss") return "gradient norm g = |p − p*|";
-  if (loss == "GHMR") return "gradient norm g = |d| / √(d² + μ²)";
-  if (loss == "SmoothL1Loss") return "gradient norm g = min(|d| / β, 1)";
-  return "gradient norm g";
+  const std::string f = g_formula(loss);
+  return f.empty() ? "gradient norm g" : "gradient norm g = " + f;
 }
 
 const RoleGradNorms* role_of(const GradNormRecord& r, const std::string& role) {
@@ -124,14 +129,19 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
     const GradNormRecord* lb = b ? last_with(*b, role) : nullptr;
     const GradNormRecord* lead = la ? la : lb;
     const RoleGradNorms& lead_role = *role_of(*lead, role);
-    const std::string title = role_title(role, lead_role.loss);
+    const std::string loss_a = la ? role_of(*la, role)->loss : "";
+    const std::string loss_b = lb ? role_of(*lb, role)->loss : "";
+    const std::string title = role_title(la ? loss_a : loss_b, la ? loss_b : "");
+    // The x axis: g of the first run's loss, and the second's when it is another quantity.
+    std::string x_label = g_label(lead_role.loss);
+    if (la && lb && g_label(loss_a) != g_label(loss_b))
+      x_label = "g — solid: " + g_formula(loss_a) + ", dashed: " + g_formula(loss_b);
 
     // Figure 1 of the paper: per level at the last record, linear g, log fraction.
     for (const bool log_x : {false, true}) {
       LinePlot p;
-      p.title = fmt::format("Gradient-norm density, {}{}", title,
-                            la ? fmt::format(" — iteration {}", la->global_iter) : "");
-      p.x_label = log_x ? g_label(lead_role.loss) + " (log scale)" : g_label(lead_role.loss);
+      p.title = fmt::format("Gradient-norm density, {} — iter. {}", title, lead->global_iter);
+      p.x_label = log_x ? x_label + " (log scale)" : x_label;
       p.y_label = "fraction of elements";
       p.y_scale = ScaleKind::kLog;
       p.x_scale = log_x ? ScaleKind::kLog : ScaleKind::kLinear;
@@ -141,13 +151,15 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
       auto add = [&](const GradNormRecord* rec, const RunData& run, bool dashed) {
         if (!rec) return;
         const auto* rr = role_of(*rec, role);
-        for (size_t k = 0; k <= rr->levels.size(); ++k) {
-          const bool all = k == rr->levels.size();
+        for (size_t j = 0; j <= rr->levels.size(); ++j) {
+          // All levels first, wide and grey, so that the levels stay visible over it.
+          const bool all = j == 0;
+          const size_t k = j - 1;
           const LevelGradNorms l = all ? sum_levels(*rr) : rr->levels[k];
           Series s = log_x ? log_density(l, rec->log10_lo, rec->log10_hi) : linear_density(l);
           s.name = dashed ? "" : (all ? "all levels" : level_name(k));
-          s.colour = all ? "#000000" : categorical_colour(k);
-          s.width = all ? 2.5 : 1.6;
+          s.colour = all ? "#9a9a9a" : categorical_colour(k);
+          s.width = all ? 4.0 : 1.6;
           s.dashed = dashed;
           p.series.push_back(std::move(s));
         }
@@ -173,8 +185,8 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
     const size_t levels = lead_role.levels.size();
     for (size_t k = 0; k < levels; ++k) {
       LinePlot p;
-      p.title = fmt::format("{} over training, {}", level_name(k), role == "cls" ? "classification" : "regression");
-      p.x_label = g_label(lead_role.loss);
+      p.title = fmt::format("{} over training, {}", level_name(k), title);
+      p.x_label = x_label;
       p.y_label = "fraction of elements";
       p.y_scale = ScaleKind::kLog;
       p.x_domain = std::make_pair(0.0, 1.0);
@@ -217,6 +229,10 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
           p.series.push_back(std::move(s));
         }
       }
+      bool any = false;
+      for (const auto& s : p.series)
+        for (double v : s.y) any = any || (std::isfinite(v) && v > 0);
+      if (!any) continue;  // no valid element at this level in any record (e.g. no positive)
       add_run_key(p, a, b);
       Figure f;
       f.id = fmt::format("gradnorm_{}_{}", role, level_name(k));
@@ -235,8 +251,9 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
       for (const bool ema : {false, true}) {
         LinePlot p;
         const GradNormRecord* shown = has_ghm(la) ? la : lb;
-        p.title = ema ? fmt::format("EMA of the GHM bin counts, {} — iteration {}", title, shown->global_iter)
-                      : fmt::format("Harmonised weight β per GHM bin, {} — iteration {}", title, shown->global_iter);
+        const std::string loss = role_of(*shown, role)->loss;
+        p.title = ema ? fmt::format("EMA of the bin counts, {} — iter. {}", loss, shown->global_iter)
+                      : fmt::format("Weight β per GHM bin, {} — iter. {}", loss, shown->global_iter);
         p.x_label = g_label(role_of(*shown, role)->loss) + " (GHM bins)";
         p.y_label = ema ? "acc_sum (elements per bin, EMA)" : "weight β = tot / (acc_sum · n)";
         p.y_scale = ScaleKind::kLog;
@@ -350,6 +367,7 @@ void evaluation_figures(const RunData& a, const RunData* b, std::vector<Figure>&
     LinePlot p;
     p.title = "AP per evaluated epoch";
     p.x_label = "epoch";
+    p.x_integer = true;
     p.y_label = "AP";
     p.y_include_zero = true;
     p.legend_title = "metric";

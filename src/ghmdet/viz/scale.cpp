@@ -80,6 +80,8 @@ Scale Scale::fit(ScaleKind kind, const std::vector<double>& values, double range
     lo = std::min(lo, 0.0);
     hi = std::max(hi, 0.0);
   }
+  // All zero with zero included (AP of an untrained model): [0, 1] rather than [-1, 1].
+  if (hi == lo && lo == 0 && include_zero) return Scale(kind, 0, 1, range_lo, range_hi);
   if (hi == lo) return Scale(kind, lo, hi, range_lo, range_hi);  // widened by the constructor
   const double step = nice_step(hi - lo, target_ticks);
   return Scale(kind, std::floor(lo / step + 1e-9) * step, std::ceil(hi / step - 1e-9) * step,
@@ -119,7 +121,8 @@ std::vector<double> Scale::ticks(int target) const {
     }
     return out;
   }
-  const double step = nice_step(hi_ - lo_, target);
+  double step = nice_step(hi_ - lo_, target);
+  if (integer_) step = std::max(1.0, std::round(step));
   const double first = std::ceil(lo_ / step - 1e-9) * step;
   for (double v = first; v <= hi_ + step * 1e-9; v += step) {
     out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
@@ -136,7 +139,7 @@ std::string Scale::label(double v) const {
     if (a >= 0.001 && a < 1e5) return fmt::format("{}", std::round(v * 1e6) / 1e6);
     return fmt::format("{:.0e}", v);
   }
-  return format_tick(v, nice_step(hi_ - lo_, 6));
+  return format_tick(v, integer_ ? 1.0 : nice_step(hi_ - lo_, 6));
 }
 
 }  // namespace ghmdet::viz

@@ -28,6 +28,8 @@ class Scale {
 
   double operator()(double v) const;
   std::vector<double> ticks(int target = 6) const;
+  // Linear scales: ticks only on whole numbers (a step of at least 1), labels without decimals.
+  void set_integer_ticks() { integer_ = true; }
   std::string label(double v) const;
 
   ScaleKind kind() const { return kind_; }
@@ -39,6 +41,7 @@ class Scale {
  private:
   ScaleKind kind_;
   double lo_, hi_, r0_, r1_;
+  bool integer_ = false;
 };
 
 // A 1-2-5 step close to span / target.
