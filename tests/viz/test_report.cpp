@@ -119,9 +119,10 @@ TEST_F(ReportOnTrainedRuns, SvgsParseAndHoldTheSeries) {
                          "per_class_ap", "pr_curves"}) {
     EXPECT_TRUE(ids.count(id)) << id;
   }
-  // One path group per FPN level, and all levels together; the legend names them.
+  // One path group per FPN level, after all levels together (drawn underneath); the legend
+  // names them.
   const auto levels = load_svg(out / "plots" / "gradnorm_cls_levels.svg");
-  EXPECT_EQ(series_names(levels), (std::vector<std::string>{"P3", "P4", "P5", "P6", "P7", "all levels"}));
+  EXPECT_EQ(series_names(levels), (std::vector<std::string>{"all levels", "P3", "P4", "P5", "P6", "P7"}));
   EXPECT_EQ(legend_names(levels), series_names(levels));
   EXPECT_GE(levels.select_nodes("//g[@class='series']/path[@class='series-line']").size(), 6u);
   // Over training: one series per picked record (at most 5), named by iteration.
