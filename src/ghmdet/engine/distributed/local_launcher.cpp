@@ -102,6 +102,11 @@ LocalLaunchResult launch_local_processes(const std::string& executable,
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // The cores are shared: each rank gets its share of intra-op threads (torchrun sets 1), unless
+  // the user chose OMP_NUM_THREADS.
+  const std::string threads = std::to_string(
+      std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(options.nproc)));
+
   std::vector<pid_t> pids;
   for (int rank = 0; rank < options.nproc; ++rank) {
     const pid_t pid = fork();
@@ -118,6 +123,7 @@ LocalLaunchResult launch_local_processes(const std::string& executable,
       setenv("WORLD_SIZE", std::to_string(options.nproc).c_str(), 1);
       setenv("MASTER_ADDR", options.master_addr.c_str(), 1);
       setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+      setenv("OMP_NUM_THREADS", threads.c_str(), 0);
       execv(executable.c_str(), argv.data());
       const std::string message =
           fmt::format("--nproc: cannot execute {}: {}\n", executable, std::strerror(errno));

@@ -4,7 +4,8 @@
 //
 // Each child gets the parent's environment plus RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR
 // (127.0.0.1) and MASTER_PORT (a free port unless one is given) and runs
-// `executable args...` (the caller adds `--launcher pytorch`). When a child exits with a
+// `executable args...` (the caller adds `--launcher pytorch`), and OMP_NUM_THREADS = cores / N
+// (at least 1) unless it is already set, so the ranks do not oversubscribe the cores. When a child exits with a
 // non-zero status or is killed by a signal, the others get SIGTERM (they save nothing: only
 // rank 0 writes, and its collectives fail anyway), then SIGKILL after `kill_grace`; the result
 // names the first rank that failed and how. A SIGTERM or SIGINT sent to the parent is passed
