@@ -46,7 +46,7 @@ struct GradNormHistogram {
   int64_t valid = 0;            // valid elements; NaN g are counted here but in no bin
 };
 
-// Histogram of g where valid (same shape, bool), on any device; reads the result to the host.
+// Histogram of g where valid (same shape, bool), on any device (copied to the host to bin).
 GradNormHistogram grad_norm_histogram(const torch::Tensor& g, const torch::Tensor& valid);
 
 struct GradNormCallStats {

@@ -2,10 +2,11 @@
 // of its elements and, for the GHM losses, the bins, weights and EMA of the coming call.
 //
 // The GHM functions must run BEFORE the loss call they describe: they compute beta from the
-// counts and a copy of acc_sum exactly as the call will (ghm_bin_weights), so the recorded
-// weights are the applied ones and the copy's update is the state after the call; the loss's
-// own acc_sum is never touched here. They issue no collective: in multi-process training the
-// record holds this process's counts and the weights they alone would give.
+// counts and a copy of acc_sum with ghm_state.h's arithmetic, so the recorded weights are the
+// applied ones and the copy's update is the state after the call; the loss's own acc_sum is
+// never touched here. They issue no collective: in multi-process training the record holds this
+// process's counts and the weights they alone would give. Binning is one CPU pass
+// (grad_norm_binning.h); tensors on another device are copied to the host first.
 #pragma once
 
 #include <torch/torch.h>
