@@ -194,8 +194,7 @@ int run_local_ranks(const TrainArgs& a) {
   return r.exit_code;
 }
 
-int run_train(const TrainArgs& a) {
-  if (a.nproc > 1) return run_local_ranks(a);
+Config load_train_config(const TrainArgs& a) {
   std::vector<std::string> overrides = a.overrides;
   // The command line wins over the config, as in mmdetection's tools/train.py.
   if (!a.work_dir.empty()) overrides.push_back(Config::string_override("work_dir", a.work_dir));
@@ -207,7 +206,16 @@ int run_train(const TrainArgs& a) {
     if (!fs::is_regular_file(a.load_from)) throw Error(fmt::format("{}: --load-from: file not found", a.load_from));
     overrides.push_back(Config::string_override("load_from", a.load_from));
   }
-  const Config cfg = load_config(a.config, overrides);
+  return load_config(a.config, overrides);
+}
+
+int run_train(const TrainArgs& a) {
+  // Bad input is reported once, before any rank starts.
+  const Config cfg = load_train_config(a);
+  if (a.nproc > 1) {
+    distributed_config(cfg);
+    return run_local_ranks(a);
+  }
   TrainRequest request;
   request.config_file = a.config;
   if (a.seed >= 0) request.seed = static_cast<uint64_t>(a.seed);
