@@ -29,14 +29,28 @@ using GhmStatsReducer =
     std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& counts,
                                                           const torch::Tensor& tot)>;
 
+namespace detail {
+// Header-only on purpose: layers above (engine) install it without linking the losses objects.
+inline GhmStatsReducer& installed_ghm_stats_reducer() {
+  static GhmStatsReducer reducer;
+  return reducer;
+}
+}  // namespace detail
+
 // The installed reducer, or nullptr.
-const GhmStatsReducer* ghm_stats_reducer();
+inline const GhmStatsReducer* ghm_stats_reducer() {
+  const GhmStatsReducer& r = detail::installed_ghm_stats_reducer();
+  return r ? &r : nullptr;
+}
 
 // Installs `reducer` for the lifetime of the scope; the previous one comes back afterwards.
 class GhmStatsReducerScope {
  public:
-  explicit GhmStatsReducerScope(GhmStatsReducer reducer);
-  ~GhmStatsReducerScope();
+  explicit GhmStatsReducerScope(GhmStatsReducer reducer)
+      : previous_(std::move(detail::installed_ghm_stats_reducer())) {
+    detail::installed_ghm_stats_reducer() = std::move(reducer);
+  }
+  ~GhmStatsReducerScope() { detail::installed_ghm_stats_reducer() = std::move(previous_); }
   GhmStatsReducerScope(const GhmStatsReducerScope&) = delete;
   GhmStatsReducerScope& operator=(const GhmStatsReducerScope&) = delete;
 
