@@ -91,7 +91,9 @@ nlohmann::json ghm_stats_line(int64_t epoch, int64_t global_iter,
   line["density_bins"] = {{"linear", GradNormBins::kLinear},
                           {"log", GradNormBins::kLog},
                           {"log10_range", {GradNormBins::kLogLow, GradNormBins::kLogHigh}}};
+  double seconds = 0;
   for (const auto& r : records) {
+    seconds += r.seconds;
     auto& role = line[r.role];
     if (role.is_null()) {
       role["loss"] = r.loss;
@@ -99,6 +101,7 @@ nlohmann::json ghm_stats_line(int64_t epoch, int64_t global_iter,
     }
     role["levels"].push_back(level_json(r));
   }
+  line["record_ms"] = seconds * 1e3;
   return line;
 }
 

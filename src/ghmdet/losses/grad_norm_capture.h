@@ -59,6 +59,7 @@ struct GradNormCallStats {
   std::vector<double> ghm_beta;     // [bins] the weight of an element in bin k (0 for empty bins)
   std::vector<double> ghm_acc_sum;  // [bins] EMA after the call (empty when momentum = 0)
   double ghm_tot = 0;               // tot of the call (count or weight sum, at least 1)
+  double seconds = 0;               // wall time spent recording this call (the capture's cost)
 };
 
 class GradNormCapture {

@@ -40,6 +40,7 @@ void read_metrics(const std::string& path, RunData& run) {
     t.global_iter = int_field(j, "global_iter");
     if (!j.contains("lr") || !j["lr"].is_number()) throw Error("missing number field 'lr'");
     t.lr = j["lr"].get<double>();
+    if (j.contains("time") && j["time"].is_number()) t.time = j["time"].get<double>();
     for (const auto& [k, value] : j.items()) {
       if (k.find("loss") != std::string::npos && value.is_number()) t.losses[k] = value.get<double>();
     }
@@ -58,6 +59,7 @@ void read_grad_norms(const std::string& path, RunData& run) {
     GradNormRecord r;
     r.epoch = int_field(j, "epoch");
     r.global_iter = int_field(j, "global_iter");
+    if (j.contains("record_ms") && j["record_ms"].is_number()) r.record_ms = j["record_ms"].get<double>();
     if (j.contains("density_bins")) {
       const auto range = j["density_bins"].at("log10_range");
       r.log10_lo = range.at(0).get<double>();

@@ -22,6 +22,7 @@ namespace ghmdet::viz {
 struct TrainPoint {
   int64_t epoch = 0, global_iter = 0;
   double lr = 0;
+  double time = -1;  // seconds per iteration over the logging window (-1: not logged)
   std::map<std::string, double> losses;  // every key containing "loss" ("loss" = the sum)
 };
 
@@ -51,6 +52,7 @@ struct RoleGradNorms {
 struct GradNormRecord {
   int64_t epoch = 0, global_iter = 0;
   double log10_lo = -6, log10_hi = 0;
+  double record_ms = -1;  // what recording this iteration cost (-1: not written)
   std::map<std::string, RoleGradNorms> roles;  // "cls", "reg"
 };
 
