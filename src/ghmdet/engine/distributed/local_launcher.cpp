@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@ namespace ghmdet {
 namespace {
 
 std::atomic<int> g_forward{0};
+
+// ghmdet's exit code for a run stopped by SIGINT/SIGTERM (a checkpoint was written).
+constexpr int kInterruptedExit = 130;
 
 void remember_signal(int signo) { g_forward.store(signo); }
 
@@ -118,6 +122,11 @@ LocalLaunchResult launch_local_processes(const std::string& executable,
       // The child: only async-signal-safe calls until exec (setenv is fine in a fresh child).
       signal(SIGINT, SIG_DFL);
       signal(SIGTERM, SIG_DFL);
+      // Its own process group: a terminal's Ctrl-C reaches the parent only, which passes it on
+      // once (a second SIGINT would abort the rank instead of letting it save).
+      setpgid(0, 0);
+      // The job must not outlive its launcher.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       setenv("RANK", std::to_string(rank).c_str(), 1);
       setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(options.nproc).c_str(), 1);
@@ -156,6 +165,12 @@ LocalLaunchResult launch_local_processes(const std::string& executable,
       int code = 0;
       const std::string how = describe(status, &code);
       result.exit_codes[r] = code;
+      // 130: the rank stopped on SIGINT/SIGTERM after saving (the ranks agree on the iteration,
+      // so the others are stopping too); stopping them now could kill rank 0 mid-checkpoint.
+      if (code == kInterruptedExit) {
+        if (result.exit_code == 0) result.exit_code = code;
+        continue;
+      }
       if (code != 0 && result.failed_rank < 0) {
         result.failed_rank = r;
         result.exit_code = code;

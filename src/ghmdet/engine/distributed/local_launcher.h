@@ -8,10 +8,13 @@
 // (at least 1) unless it is already set, so the ranks do not oversubscribe the cores. When a child exits with a
 // non-zero status or is killed by a signal, the others get SIGTERM (they save nothing: only
 // rank 0 writes, and its collectives fail anyway), then SIGKILL after `kill_grace`; the result
-// names the first rank that failed and how. A SIGTERM or SIGINT sent to the parent is passed
-// on to every child (a terminal's Ctrl-C reaches them directly too; a second signal aborts).
-// Exit code of the job: 0 when every child exited 0; else the failed child's exit status, or
-// 128 + signal number for a child killed by a signal.
+// names the first rank that failed and how. Each child runs in its own process group and gets
+// SIGTERM if the parent dies; a SIGTERM or SIGINT sent to the parent (a terminal's Ctrl-C) is
+// passed on to every child exactly once (ghmdet treats a second one as "abort").
+// Exit code 130 (ghmdet's "stopped by a signal, checkpoint written") is not a failure: the
+// others are not stopped (they are stopping at the same iteration). Exit code of the job: the
+// first failed child's exit status (128 + signal number for a child killed by a signal); else
+// 130 when a child stopped on a signal; else 0.
 #pragma once
 
 #include <chrono>
