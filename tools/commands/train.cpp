@@ -7,6 +7,7 @@
 // stopped it (a checkpoint to resume from was written), 2 for bad input.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -64,8 +65,10 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   const DistributedEnv env = distributed_env(parse_launcher(request.launcher));
   DistributedConfig dist = distributed_config(cfg);
   torch::Device device = request.device;
-  if (env.is_distributed() && device.is_cuda() && !device.has_index()) {
-    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+  // One GPU per rank, as mmdetection's init_dist: cuda:(LOCAL_RANK mod the GPUs of this node).
+  if (env.is_distributed() && device.is_cuda()) {
+    const int64_t gpus = std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count()));
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank % gpus));
   }
   dist.group.device = device;
   options.device(device).rank(env.rank).world_size(env.world_size);
