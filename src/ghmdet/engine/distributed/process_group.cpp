@@ -137,14 +137,21 @@ void DistributedContext::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   if (!env_.is_distributed() || tensors.empty()) return;
 #ifdef GHMDET_HAVE_GLOO
   try {
+    // Small host-side values (the stop flag, GHM counts on the CPU path) travel through the
+    // backend's device: NCCL only reduces CUDA tensors.
+    std::vector<at::Tensor> staged;
+    for (auto& t : tensors) staged.push_back(t.device() == options_.device ? t : t.to(options_.device));
     // One call per tensor: ProcessGroupGloo's multi-tensor all-reduce means "one tensor per
     // device", not a list of tensors.
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
-    for (auto& t : tensors) {
+    for (auto& t : staged) {
       std::vector<at::Tensor> one{t};
       works.push_back(impl_->group->allreduce(one));
     }
     for (auto& w : works) w->wait(options_.timeout);
+    for (size_t k = 0; k < tensors.size(); ++k) {
+      if (!staged[k].is_same(tensors[k])) tensors[k].copy_(staged[k]);
+    }
   } catch (const std::exception& e) {
     fail("all-reduce", e);
   }
@@ -180,8 +187,9 @@ void DistributedContext::broadcast(std::vector<torch::Tensor>& tensors, int64_t 
     c10d::BroadcastOptions o;
     o.rootRank = root;
     for (auto& t : tensors) {
-      std::vector<at::Tensor> one{t};
+      std::vector<at::Tensor> one{t.device() == options_.device ? t : t.to(options_.device)};
       impl_->group->broadcast(one, o)->wait(options_.timeout);
+      if (!one[0].is_same(t)) t.copy_(one[0]);
     }
   } catch (const std::exception& e) {
     fail("broadcast", e);

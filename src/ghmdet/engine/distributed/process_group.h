@@ -56,9 +56,10 @@ class DistributedContext {
   const std::string& backend() const { return backend_; }
   std::chrono::milliseconds timeout() const { return options_.timeout; }
 
-  // Sums each tensor over the ranks, in place (dense, contiguous).
+  // Sums each tensor over the ranks, in place (dense, contiguous). Tensors elsewhere than
+  // options.device are staged through it (e.g. CPU flags under NCCL).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
-  // Starts summing `tensor` in place; the returned function waits for it.
+  // Starts summing `tensor` (on options.device) in place; the returned function waits for it.
   CollectiveWait all_reduce_sum_async(torch::Tensor tensor);
   // Overwrites each tensor with rank `root`'s values.
   void broadcast(std::vector<torch::Tensor>& tensors, int64_t root = 0);
