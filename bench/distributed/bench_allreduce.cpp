@@ -2,7 +2,8 @@
 // 25 MB buckets, Gloo all-reduce, divide, unflatten; no backward to overlap with) for the
 // gradients of the demo model (ResNet-18 FPN, 11.9 M parameters) and of RetinaNet R50-FPN
 // (37.7 M), with NPROC processes (default 2) on this machine. Rank 0 prints the median and
-// the fastest of REPS (default 15) steps after 3 warm-up steps.
+// the fastest of REPS (default 15) steps after 3 warm-up steps, and the latency of the small
+// all-reduce that dist_params.ghm_stats: all_reduce makes per GHM call.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -52,6 +53,26 @@ void bench(DistributedContext& ctx, const char* name, int64_t floats, int64_t te
   }
 }
 
+// What dist_params.ghm_stats: all_reduce adds per GHM call: one blocking all-reduce of the
+// bin counts and the total, packed in one float64 tensor.
+void bench_ghm_stats(DistributedContext& ctx, int reps) {
+  std::vector<double> us;
+  for (int r = 0; r < reps * 10 + 3; ++r) {
+    // The reducer's packing: 30 bins and the total in one float64 tensor.
+    std::vector<torch::Tensor> t{torch::ones({31}, torch::kDouble)};
+    const auto t0 = std::chrono::steady_clock::now();
+    ctx.all_reduce_sum(t);
+    const double v = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    if (r >= 3) us.push_back(v);
+  }
+  std::sort(us.begin(), us.end());
+  if (ctx.is_main_process()) {
+    std::printf("%-28s %6s    one GHM call's counts, %d processes: median %7.1f us, fastest %7.1f us\n",
+                "GHM statistics all-reduce", "", static_cast<int>(ctx.world_size()),
+                us[us.size() / 2], us.front());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,5 +91,6 @@ int main(int argc, char** argv) {
   auto ctx = DistributedContext::create(distributed_env(Launcher::kPytorch), DistributedOptions{});
   bench(*ctx, "demo (R18-FPN, 64 ch)", 11'896'000, 80, reps);
   bench(*ctx, "RetinaNet R50-FPN", 37'740'000, 190, reps);
+  bench_ghm_stats(*ctx, reps);
   return 0;
 }

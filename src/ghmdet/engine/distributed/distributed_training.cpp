@@ -42,10 +42,15 @@ DistributedTraining::DistributedTraining(std::shared_ptr<DistributedContext> con
     DistributedContext* ctx = context_.get();
     ghm_scope_ = std::make_unique<GhmStatsReducerScope>(
         [ctx](const torch::Tensor& counts, const torch::Tensor& tot) {
-          // Copies: the caller's tensors stay local (the kernels divide by the local tot).
-          std::vector<torch::Tensor> t{counts.clone(), tot.clone()};
-          ctx->all_reduce_sum(t);
-          return std::make_pair(t[0], t[1]);
+          // One collective per call: counts and tot packed in float64 (integer counts stay
+          // exact below 2^53). New tensors: the kernels keep dividing by their local tot.
+          std::vector<torch::Tensor> packed{
+              torch::cat({counts.to(torch::kDouble).reshape({-1}), tot.to(torch::kDouble).reshape({1})})};
+          ctx->all_reduce_sum(packed);
+          const int64_t bins = counts.numel();
+          return std::make_pair(
+              packed[0].narrow(0, 0, bins).to(counts.scalar_type()).view(counts.sizes()),
+              packed[0].narrow(0, bins, 1).to(tot.scalar_type()).view(tot.sizes()));
         });
   }
 }
