@@ -46,16 +46,9 @@ GradientAllReduce::GradientAllReduce(std::shared_ptr<DistributedContext> context
 
 GradientAllReduce::~GradientAllReduce() {
   for (const auto& [k, handle] : hook_handles_) params_[k].remove_hook(handle);
-  // A bucket still in flight (an exception between backward and synchronize) must not write
-  // into freed memory.
-  for (auto& b : buckets_) {
-    if (b.launched && b.wait) {
-      try {
-        b.wait();
-      } catch (...) {
-      }
-    }
-  }
+  // Buckets still in flight (an exception between backward and synchronize) are not waited
+  // for: the c10d work item holds its own reference to the flat tensor, and waiting could add
+  // a whole timeout to a job that is already failing.
 }
 
 void GradientAllReduce::launch(Bucket& b) {
