@@ -85,5 +85,25 @@ TEST(BuildOptions, RetinaHeadAnchorsPerPosition) {
                Error);
 }
 
+TEST(BuildOptions, RetinaHeadGroupNorm) {
+  auto h = Config::from_string(
+      "h: {type: RetinaHead, num_classes: 10, in_channels: 64, feat_channels: 64,"
+      " norm_cfg: {type: GN, num_groups: 32, requires_grad: true}}")["h"];
+  EXPECT_EQ(build_retina_head_options(h).norm_groups(), 32);
+  EXPECT_EQ(build_retina_head_options(Config::from_string(
+                "h: {type: RetinaHead, num_classes: 10, in_channels: 64}")["h"]).norm_groups(), 0);
+  try {
+    build_retina_head_options(Config::from_string(
+        "h: {type: RetinaHead, num_classes: 10, in_channels: 64, feat_channels: 64,"
+        " norm_cfg: {type: GN, num_groups: 24}}")["h"]);
+    FAIL() << "24 groups of 64 channels accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("num_groups"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(build_retina_head_options(Config::from_string(
+                   "h: {type: RetinaHead, num_classes: 10, in_channels: 64, norm_cfg: {type: BN}}")["h"]),
+               Error);
+}
+
 }  // namespace
 }  // namespace ghmdet

@@ -47,6 +47,24 @@ TEST(RetinaHead, InitAndNames) {
   EXPECT_EQ(p["retina_reg.bias"].abs().sum().item<float>(), 0.f);
 }
 
+TEST(RetinaHead, GroupNormTowersNormaliseEachGroup) {
+  torch::manual_seed(2);
+  RetinaHead head(RetinaHeadOptions(3, 16).feat_channels(16).stacked_convs(1).norm_groups(4));
+  auto p = head->named_parameters();
+  EXPECT_TRUE(p.contains("cls_convs.0.gn.weight"));
+  EXPECT_TRUE(p.contains("reg_convs.0.gn.bias"));
+  EXPECT_FALSE(p.contains("cls_convs.0.conv.bias"));  // GN makes the conv bias redundant
+  // Oracle: conv, then per-sample, per-group standardisation (GN's affine starts at 1, 0), ReLU.
+  auto x = torch::randn({2, 16, 5, 6});
+  auto conv = torch::conv2d(x, p["cls_convs.0.conv.weight"], {}, 1, 1);
+  auto g = conv.reshape({2, 4, -1});
+  auto norm = ((g - g.mean(-1, true)) / (g.var(-1, false, true) + 1e-5).sqrt()).reshape(conv.sizes());
+  auto expected = torch::conv2d(norm.relu(), p["retina_cls.weight"], p["retina_cls.bias"], 1, 1);
+  auto out = head->forward({x});
+  EXPECT_TRUE(torch::allclose(out.cls_scores[0], expected, 1e-4, 1e-5));
+  EXPECT_THROW(RetinaHead(RetinaHeadOptions(3, 16).feat_channels(16).norm_groups(5)), c10::Error);
+}
+
 TEST(RetinaHead, FlattenIsAnchorMajor) {
   const int64_t N = 2, A = 3, K = 4, H = 2, W = 5;
   auto t = torch::randn({N, A * K, H, W});

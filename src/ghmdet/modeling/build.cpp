@@ -90,7 +90,7 @@ RetinaHeadOptions build_retina_head_options(const Config& cfg) {
   cfg.check_keys({"type", "num_classes", "in_channels", "stacked_convs", "feat_channels",
                   "octave_base_scale", "scales_per_octave", "anchor_ratios", "anchor_strides",
                   "anchor_sizes", "anchor_base_sizes", "target_means", "target_stds", "loss_cls",
-                  "loss_bbox"});
+                  "loss_bbox", "norm_cfg"});
   expect_type(cfg, "RetinaHead");
   RetinaHeadOptions o(cfg.get<int64_t>("num_classes"), cfg.get<int64_t>("in_channels"));
   if (o.num_classes() < 1) throw cfg["num_classes"].error("must be at least 1");
@@ -106,6 +106,16 @@ RetinaHeadOptions build_retina_head_options(const Config& cfg) {
         throw sizes.at(l).error("every level needs the same number of sizes");
   }
   o.num_anchors(per_ratio * static_cast<int64_t>(ratios.size()));
+  if (cfg.has("norm_cfg") && !cfg["norm_cfg"].is_null()) {
+    const auto norm = cfg["norm_cfg"];
+    norm.check_keys({"type", "num_groups", "requires_grad"});
+    if (norm.get<std::string>("type") != "GN")
+      throw norm["type"].error("only GN (GroupNorm) is supported in the head");
+    if (!norm.get<bool>("requires_grad", true)) throw norm["requires_grad"].error("frozen GroupNorm is not supported");
+    o.norm_groups(norm.get<int64_t>("num_groups", 32));
+    if (o.norm_groups() < 1 || o.feat_channels() % o.norm_groups() != 0)
+      throw norm["num_groups"].error(fmt::format("must divide feat_channels ({})", o.feat_channels()));
+  }
   return o;
 }
 

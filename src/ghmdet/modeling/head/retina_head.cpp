@@ -9,7 +9,7 @@ RetinaHeadImpl::RetinaHeadImpl(const RetinaHeadOptions& options_) : options(opti
   for (int64_t i = 0; i < options.stacked_convs(); ++i) {
     const int64_t c_in = i == 0 ? options.in_channels() : options.feat_channels();
     for (auto* tower : {&cls_convs, &reg_convs}) {
-      ConvModule m(ConvModuleOptions(c_in, options.feat_channels(), 3).padding(1).relu(true));
+      ConvModule m(ConvModuleOptions(c_in, options.feat_channels(), 3).padding(1).relu(true).norm_groups(options.norm_groups()));
       tower->push_back(m);
       (tower == &cls_convs ? cls_list : reg_list)->push_back(m);
     }
@@ -27,7 +27,7 @@ RetinaHeadImpl::RetinaHeadImpl(const RetinaHeadOptions& options_) : options(opti
   for (auto& m : modules(/*include_self=*/false)) {
     if (auto* c = m->as<torch::nn::Conv2d>()) {
       c->weight.normal_(0.0, 0.01);
-      c->bias.zero_();
+      if (c->bias.defined()) c->bias.zero_();
     }
   }
   const double p = options.prior_prob();

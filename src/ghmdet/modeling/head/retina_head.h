@@ -2,7 +2,8 @@
 // levels, and the place where the training losses are wired (ghm-spec section 3).
 //
 // Modules (mmdetection names): cls_convs.{i}.conv and reg_convs.{i}.conv — stacked_convs 3x3
-// convs with ReLU each; retina_cls (3x3 → A*C channels), retina_reg (3x3 → A*4 channels);
+// convs with ReLU each (with norm_groups > 0, a GroupNorm cls_convs.{i}.gn before the ReLU and no
+// conv bias, mmdetection's norm_cfg; off in the reference); retina_cls (3x3 → A*C channels), retina_reg (3x3 → A*4 channels);
 // loss_cls / loss_bbox — the ONE classification and ONE regression loss object, called once per
 // level P3→P7 so that GHM's momentum state is shared across levels (checkpoint keys
 // bbox_head.loss_cls.acc_sum etc.).
@@ -34,6 +35,7 @@ struct RetinaHeadOptions {
   TORCH_ARG(int64_t, stacked_convs) = 4;
   TORCH_ARG(int64_t, num_anchors) = 9;   // A per position
   TORCH_ARG(double, prior_prob) = 0.01;
+  TORCH_ARG(int64_t, norm_groups) = 0;   // GroupNorm groups in the stacked convs; 0: none
 };
 
 // Raw head outputs per level, finest first: cls [N, A*C, H_l, W_l], box [N, A*4, H_l, W_l].

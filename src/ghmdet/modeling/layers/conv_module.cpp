@@ -3,16 +3,23 @@
 namespace ghmdet {
 
 ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(options_) {
+  const bool norm = options.norm_groups() > 0;
+  TORCH_CHECK(!norm || options.out_channels() % options.norm_groups() == 0, "GroupNorm: ",
+              options.out_channels(), " channels are not divisible into ", options.norm_groups(), " groups");
   conv = register_module(
       "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels(), options.out_channels(),
                                                          options.kernel_size())
                                     .stride(options.stride())
                                     .padding(options.padding())
-                                    .bias(true)));
+                                    .bias(!norm)));
+  if (norm)
+    gn = register_module("gn", torch::nn::GroupNorm(torch::nn::GroupNormOptions(options.norm_groups(),
+                                                                                options.out_channels())));
 }
 
 torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) {
   auto y = conv->forward(x);
+  if (gn) y = gn->forward(y);
   return options.relu() ? y.relu_() : y;
 }
 

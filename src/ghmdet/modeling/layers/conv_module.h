@@ -1,9 +1,11 @@
-// ConvModule — a Conv2d optionally followed by an in-place ReLU, registered under the child name
-// `conv` so that parameter names read `<list>.<i>.conv.weight` as in mmdetection checkpoints
-// (neck.lateral_convs.0.conv.weight, bbox_head.cls_convs.3.conv.bias, ...).
+// ConvModule — a Conv2d, optionally GroupNorm, optionally an in-place ReLU, registered under the
+// child names `conv` and `gn` so that parameter names read `<list>.<i>.conv.weight` and
+// `<list>.<i>.gn.weight` as in mmdetection checkpoints (neck.lateral_convs.0.conv.weight,
+// bbox_head.cls_convs.3.conv.bias, ...).
 //
 // Input [N, in_channels, H, W] float; output [N, out_channels, H', W'] on the input's device.
-// No normalisation layer: neither the FPN nor the RetinaHead of the reference uses one.
+// The reference's FPN and RetinaHead use no normalisation (norm_groups 0, conv with bias); with
+// GroupNorm (mmdetection's norm_cfg {type: GN, num_groups}) the conv has no bias, as there.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,6 +21,7 @@ struct ConvModuleOptions {
   TORCH_ARG(int64_t, stride) = 1;
   TORCH_ARG(int64_t, padding) = 0;
   TORCH_ARG(bool, relu) = false;
+  TORCH_ARG(int64_t, norm_groups) = 0;  // 0: no normalisation; else GroupNorm with that many groups
 };
 
 struct ConvModuleImpl : torch::nn::Module {
@@ -27,6 +30,7 @@ struct ConvModuleImpl : torch::nn::Module {
 
   ConvModuleOptions options;
   torch::nn::Conv2d conv{nullptr};
+  torch::nn::GroupNorm gn{nullptr};
 };
 TORCH_MODULE(ConvModule);
 
