@@ -21,6 +21,7 @@
 #include "ghmdet/data/build.h"
 #include "ghmdet/data/fashion_mnist_scenes.h"
 #include "ghmdet/engine/determinism.h"
+#include "ghmdet/engine/evaluation_record.h"
 #include "ghmdet/engine/training_log.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
@@ -186,6 +187,9 @@ int run_demo(const DemoArgs& a) {
   std::cout << "testing " << trained.last_checkpoint << " on the validation scenes\n" << std::flush;
   const TestOutcome tested = test_detector(cfg, test);
   const double ap = tested.metrics["bbox"]["bbox_mAP"].get<double>();
+  // Recorded in the work_dir as training's evaluation would be, so `ghmdet report` shows it.
+  append_evaluation_record(trained.work_dir, cfg.get<int64_t>("total_epochs"), trained.iterations,
+                           tested.metrics["bbox"]);
 
   std::cout << fmt::format(
       "\nGHM-C + GHM-R RetinaNet on Fashion-MNIST scenes: AP@[.5:.95] = {:.3f}, AP50 = {:.3f} "
@@ -196,7 +200,8 @@ int run_demo(const DemoArgs& a) {
             << "  work_dir:     " << trained.work_dir << " (train.log, metrics.jsonl, merged config)\n"
             << "  checkpoint:   " << trained.last_checkpoint << "\n"
             << "  results:      " << test.results_out << "\n"
-            << "  pictures:     " << test.show_dir << " (" << tested.pictures << " images)\n";
+            << "  pictures:     " << test.show_dir << " (" << tested.pictures << " images)\n"
+            << "  report:       ghmdet report " << trained.work_dir << "\n";
   return 0;
 }
 

@@ -2,24 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "ghmdet/core/error.h"
+#include "ghmdet/engine/evaluation_record.h"
 
 namespace ghmdet {
-
-namespace {
-
-void write_per_class(Trainer& trainer, int64_t epoch, const nlohmann::json& per_class) {
-  const auto path = (std::filesystem::path(trainer.options().work_dir()) / "eval_per_class.jsonl").string();
-  std::ofstream f(path, std::ios::app);
-  nlohmann::json line{{"epoch", epoch}, {"global_iter", trainer.state().global_iter}, {"per_class", per_class}};
-  f << line.dump() << "\n";
-  if (!f) throw Error(fmt::format("{}: cannot write the per-class evaluation", path));
-}
-
-}  // namespace
 
 std::function<void(Trainer&)> make_eval_hook(BatchSource& source, Evaluate evaluate,
                                              int64_t interval, GatherDetections gather) {
@@ -36,7 +22,8 @@ std::function<void(Trainer&)> make_eval_hook(BatchSource& source, Evaluate evalu
     if (!trainer.is_main_process()) return;
     nlohmann::json metrics = evaluate(detections);
     if (metrics.is_object() && metrics.contains("per_class")) {
-      write_per_class(trainer, finished, metrics["per_class"]);
+      append_per_class_record(trainer.options().work_dir(), finished, trainer.state().global_iter,
+                              metrics["per_class"]);
       metrics.erase("per_class");
     }
     nlohmann::json entry;

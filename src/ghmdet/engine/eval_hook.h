@@ -8,8 +8,7 @@
 // (`source` is that shard) and `gather` (called on every rank) returns all the detections in
 // dataset order on the main process; only the main process evaluates and logs.
 // A "per_class" member of the returned metrics (per-class AP and curves, too big for a log
-// line) is not logged: it is appended to <work_dir>/eval_per_class.jsonl as
-// {"epoch": k, "global_iter": n, "per_class": {...}}.
+// line) is not logged: it goes to <work_dir>/eval_per_class.jsonl (evaluation_record.h).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -34,12 +34,9 @@ std::string render(const BarChart& chart) {
       if (v >= 0) values.push_back(v);
   const Scale y = chart.y_max > 0 ? Scale(ScaleKind::kLinear, 0, chart.y_max, area.bottom(), area.top)
                                   : Scale::fit(ScaleKind::kLinear, values, area.bottom(), area.top, true);
-  // The x "scale" only draws the frame; category labels are placed below.
-  const Scale x(ScaleKind::kLinear, 0, 1, area.left, area.right());
-
   SvgWriter svg(chart.width, chart.height);
   {
-    // Axes without x ticks: draw_axes with the y scale, then the category labels.
+    // The y axis as draw_axes draws it; categories instead of x ticks.
     const Style grid{{"stroke", "#e3e3e3"}, {"stroke-width", "1"}};
     svg.begin_group("axes");
     for (double v : y.ticks(kYTicks)) {
