@@ -13,7 +13,8 @@
 //     timeout bounds the rendezvous (all ranks must join within it).
 //   * The context is not copyable; collectives are called from one thread at a time, except
 //     that an all_reduce_async started on one thread may be waited on from another.
-// Without a usable Gloo (GHMDET_HAVE_GLOO unset at build time), create() throws, saying so.
+// Without a usable Gloo (GHMDET_HAVE_GLOO unset at build time), create() with world_size > 1
+// throws, saying so; one process always works.
 #pragma once
 
 #include <torch/torch.h>
