@@ -9,8 +9,10 @@
 namespace ghmdet::viz {
 
 std::string categorical_colour(size_t i) {
-  static const std::array<const char*, 8> kColours = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+  // Okabe-Ito without its yellow (too faint as a thin line on white), then three dark
+  // colours of Tol's palettes, so that ten classes get ten colours.
+  static const std::array<const char*, 10> kColours = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                                       "#56B4E9", "#000000", "#882255", "#999933", "#6A3D9A"};
   return kColours[i % kColours.size()];
 }
 
