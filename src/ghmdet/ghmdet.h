@@ -12,6 +12,7 @@
 //   io/          PyTorch .pth reading (zip and legacy), state-dict loading, GHMDet checkpoints
 //   engine/      Trainer, SGD, lr schedule, checkpoints, inference, distributed training
 //   evaluation/  COCO bbox evaluation (COCOeval's 12 numbers), VOC mAP, results files
+//   viz/         SVG plots and the training report (report.html)
 //
 // Tensors follow the device of their inputs: the same calls run on CPU and CUDA.
 // Boxes are float (x1, y1, x2, y2) in pixels; the pixel-offset convention (+1 widths or not)
@@ -57,9 +58,14 @@
 #include "ghmdet/io/weight_maps.h"
 
 #include "ghmdet/engine/build.h"
+#include "ghmdet/engine/distributed/distributed_training.h"
+#include "ghmdet/engine/distributed/launch_env.h"
+#include "ghmdet/engine/distributed/process_group.h"
 #include "ghmdet/engine/inference.h"
 #include "ghmdet/engine/trainer.h"
 
 #include "ghmdet/evaluation/coco_eval.h"
 #include "ghmdet/evaluation/results_io.h"
 #include "ghmdet/evaluation/voc_eval.h"
+
+#include "ghmdet/viz/report.h"

@@ -67,7 +67,8 @@ void check_schema(const Config& c) {
       const Config h = m["bbox_head"];
       h.check_keys({"type", "num_classes", "in_channels", "stacked_convs", "feat_channels",
                     "octave_base_scale", "scales_per_octave", "anchor_ratios", "anchor_strides",
-                    "anchor_sizes", "target_means", "target_stds", "loss_cls", "loss_bbox"});
+                    "anchor_sizes", "target_means", "target_stds", "loss_cls", "loss_bbox",
+                    "norm_cfg"});
       if (h.has("loss_cls")) h["loss_cls"].check_keys(kLossKeys);
       if (h.has("loss_bbox")) h["loss_bbox"].check_keys(kLossKeys);
     }
@@ -265,6 +266,8 @@ TEST(ShippedConfigs, DemoConfigsDifferOnlyInTheLosses) {
   EXPECT_EQ(m["bbox_head"].get<int>("num_classes"), 10);
   EXPECT_EQ(m["bbox_head"].get<int>("feat_channels"), 64);
   EXPECT_EQ(m["bbox_head"].get<int>("stacked_convs"), 2);
+  EXPECT_EQ(m["bbox_head"]["norm_cfg"].get<std::string>("type"), "GN");
+  EXPECT_EQ(fl["model"]["bbox_head"]["norm_cfg"].get<int>("num_groups"), 32);
   expect_ghmc(m["bbox_head"]["loss_cls"]);
   expect_ghmr(m["bbox_head"]["loss_bbox"]);
   expect_focal(fl["model"]["bbox_head"]["loss_cls"]);
