@@ -159,8 +159,8 @@ TEST_F(ReportOnTrainedRuns, CompareOverlaysTheSecondRunDashed) {
   // 6 solid named series, 6 dashed unnamed ones, then the two run keys.
   const auto names = series_names(levels);
   ASSERT_EQ(names.size(), 14u);
-  EXPECT_EQ(names[12], "ghm (solid)");
-  EXPECT_EQ(names[13], "fl (dashed)");
+  EXPECT_EQ(names[12], "ghm");
+  EXPECT_EQ(names[13], "fl");
   EXPECT_EQ(levels.select_nodes("//g[@class='series']/path[@stroke-dasharray='6 4']").size() > 0, true);
   const auto ap = load_svg(out / "plots" / "per_class_ap.svg");
   EXPECT_EQ(series_names(ap), (std::vector<std::string>{"ghm", "fl"}));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ghmdet/viz/bar_chart.h"
+#include "ghmdet/viz/legend.h"
 #include "ghmdet/viz/line_plot.h"
 #include "ghmdet/viz/scale.h"
 #include "ghmdet/viz/svg_writer.h"
@@ -168,6 +169,12 @@ TEST(LinePlot, StepsDrawBinOutlines) {
   const auto doc = parse(render(p));
   const auto path = doc.select_node("//g[@class='series']/path").node();
   EXPECT_EQ(path_points(path.attribute("d").value()).size(), 4u);
+}
+
+TEST(Legend, LongNamesAreShortened) {
+  EXPECT_EQ(legend_label("P3"), "P3");
+  EXPECT_EQ(legend_label("a_rather_long_work_dir_name"), "a_rather_long_work_di…");
+  EXPECT_EQ(legend_label("10⁻⁶ 10⁻⁶ 10⁻⁶ 10⁻⁶ 10⁻⁶"), "10⁻⁶ 10⁻⁶ 10⁻⁶ 10⁻⁶ 1…");
 }
 
 TEST(BarChart, OneBarPerNonNegativeValue) {

@@ -29,14 +29,14 @@ std::vector<size_t> spread(size_t size, size_t n) {
   return out;
 }
 
-// Legend-only entries telling which line style is which run.
+// Legend-only entries telling which line style is which run (the sample shows the style).
 void add_run_key(LinePlot& plot, const RunData& a, const RunData* b) {
   if (!b) return;
   Series sa;
-  sa.name = a.name + " (solid)";
+  sa.name = a.name;
   sa.colour = "#555555";
   Series sb = sa;
-  sb.name = b->name + " (dashed)";
+  sb.name = b->name;
   sb.dashed = true;
   plot.series.push_back(sa);
   plot.series.push_back(sb);
