@@ -30,8 +30,12 @@ std::vector<size_t> spread(size_t size, size_t n) {
 }
 
 // Legend-only entries telling which line style is which run (the sample shows the style).
+// Only when the plot holds the second run's lines.
 void add_run_key(LinePlot& plot, const RunData& a, const RunData* b) {
   if (!b) return;
+  bool dashed = false;
+  for (const auto& s : plot.series) dashed = dashed || s.dashed;
+  if (!dashed) return;
   Series sa;
   sa.name = a.name;
   sa.colour = "#555555";
@@ -267,7 +271,8 @@ void gradient_figures(const RunData& a, const RunData* b, std::vector<Figure>& o
             if (!rr->levels[k].ghm) continue;
             const auto& g = *rr->levels[k].ghm;
             const auto& values = ema ? g.acc_sum : g.beta;
-            if (values.empty()) continue;
+            // A level without elements in any bin (no positive box at P7) has nothing to draw.
+            if (std::none_of(values.begin(), values.end(), [](double v) { return v > 0; })) continue;
             Series s;
             const size_t bins = g.counts.size();
             for (size_t i = 0; i < bins; ++i) {
