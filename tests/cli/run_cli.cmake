@@ -1,7 +1,12 @@
-# Runs `ghmdet` once and checks its exit code and output.
+# Runs `ghmdet` once and checks its exit code, its output and (optionally) a file it writes.
 # -DCLI=<ghmdet> -DARGS="verb|arg|arg..." ('|' separates arguments) -DEXPECT_RC=<n|nonzero>
 # [-DEXPECT=<regex the output must match>] [-DREJECT=<regex it must not match>]
+# [-DOUT_FILE=<a file the run writes; removed first, so a stale one cannot pass>
+#  -DEXPECT_OUT_FILE=<regex its contents must match>]
 string(REPLACE "|" ";" args "${ARGS}")
+if(DEFINED OUT_FILE)
+  file(REMOVE ${OUT_FILE})
+endif()
 execute_process(COMMAND ${CLI} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 set(all "${out}${err}")
 if(EXPECT_RC STREQUAL "nonzero")
@@ -16,4 +21,10 @@ if(DEFINED EXPECT AND NOT all MATCHES "${EXPECT}")
 endif()
 if(DEFINED REJECT AND all MATCHES "${REJECT}")
   message(FATAL_ERROR "output matches '${REJECT}', which it must not:\n${all}")
+endif()
+if(DEFINED EXPECT_OUT_FILE)
+  file(READ ${OUT_FILE} contents)
+  if(NOT contents MATCHES "${EXPECT_OUT_FILE}")
+    message(FATAL_ERROR "${OUT_FILE} does not match '${EXPECT_OUT_FILE}':\n${contents}")
+  endif()
 endif()
