@@ -5,13 +5,7 @@ namespace ghmdet {
 
 torch::Tensor focal_loss_tensor_ops(const ClassificationInputs& in, const FocalLossParams& p) {
   const auto& x = in.logits;
-  torch::Tensor y;
-  if (in.labels.defined()) {
-    const auto classes = torch::arange(x.size(1), in.labels.options());
-    y = (classes.unsqueeze(0) == in.labels.unsqueeze(1)).to(torch::kFloat);
-  } else {
-    y = in.target;
-  }
+  const auto y = dense_target(in);
   const auto prob = x.sigmoid();
   const auto ce = torch::binary_cross_entropy_with_logits(x, y, {}, {}, at::Reduction::None);
   const auto p_t = prob * y + (1 - prob) * (1 - y);

@@ -9,13 +9,7 @@ torch::Tensor ghmc_loss_tensor_ops(const ClassificationInputs& in, const torch::
                                    const torch::Tensor& acc_sum, double momentum,
                                    double loss_weight) {
   const auto& x = in.logits;
-  torch::Tensor y;
-  if (in.labels.defined()) {
-    const auto classes = torch::arange(x.size(1), in.labels.options());
-    y = (classes.unsqueeze(0) == in.labels.unsqueeze(1)).to(torch::kFloat);
-  } else {
-    y = in.target;
-  }
+  const auto y = dense_target(in);
   auto valid = in.weight > 0;
   if (!in.weight_per_element()) valid = valid.unsqueeze(1).expand(x.sizes());
 

@@ -38,6 +38,12 @@ bool is_number_like(const torch::Tensor& t) {
 
 }  // namespace
 
+torch::Tensor dense_target(const ClassificationInputs& in) {
+  if (!in.labels.defined()) return in.target;
+  const auto classes = torch::arange(in.logits.size(1), in.labels.options());
+  return (classes.unsqueeze(0) == in.labels.unsqueeze(1)).to(torch::kFloat);
+}
+
 ClassificationInputs prepare_classification_inputs(const std::string& loss,
                                                    const torch::Tensor& logits,
                                                    const torch::Tensor& target,

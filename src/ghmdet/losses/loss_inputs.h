@@ -22,6 +22,10 @@ struct ClassificationInputs {
   bool weight_per_element() const { return weight.dim() == 2; }
 };
 
+// The float32 [N, C] target of `in`: the labels as one-hot rows (a background label gives a row
+// of zeros), or `in.target` as given.
+torch::Tensor dense_target(const ClassificationInputs& in);
+
 ClassificationInputs prepare_classification_inputs(const std::string& loss,
                                                    const torch::Tensor& logits,
                                                    const torch::Tensor& target,
