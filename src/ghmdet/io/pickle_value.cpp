@@ -13,6 +13,15 @@ PickleValuePtr make(PickleValue::Kind kind) {
   return v;
 }
 
+// A value of `kind` whose payload is the one member `field` (the factories below differ only
+// in which member that is).
+template <typename T>
+PickleValuePtr make(PickleValue::Kind kind, T PickleValue::*field, T value) {
+  auto v = make(kind);
+  (*v).*field = std::move(value);
+  return v;
+}
+
 [[noreturn]] void mismatch(const std::string& what, const char* expected, PickleValue::Kind found) {
   throw Error(fmt::format("{}: expected {}, found {}", what, expected, kind_name(found)));
 }
@@ -39,61 +48,32 @@ const char* kind_name(PickleValue::Kind kind) {
 }
 
 PickleValuePtr PickleValue::none() { return make(Kind::None); }
-PickleValuePtr PickleValue::boolean(bool v) {
-  auto p = make(Kind::Bool);
-  p->b = v;
-  return p;
-}
-PickleValuePtr PickleValue::integer(int64_t v) {
-  auto p = make(Kind::Int);
-  p->i = v;
-  return p;
-}
-PickleValuePtr PickleValue::real(double v) {
-  auto p = make(Kind::Float);
-  p->f = v;
-  return p;
-}
+PickleValuePtr PickleValue::boolean(bool v) { return make(Kind::Bool, &PickleValue::b, v); }
+PickleValuePtr PickleValue::integer(int64_t v) { return make(Kind::Int, &PickleValue::i, v); }
+PickleValuePtr PickleValue::real(double v) { return make(Kind::Float, &PickleValue::f, v); }
 PickleValuePtr PickleValue::string(std::string v) {
-  auto p = make(Kind::String);
-  p->s = std::move(v);
-  return p;
+  return make(Kind::String, &PickleValue::s, std::move(v));
 }
 PickleValuePtr PickleValue::bytes(std::string v) {
-  auto p = make(Kind::Bytes);
-  p->s = std::move(v);
-  return p;
+  return make(Kind::Bytes, &PickleValue::s, std::move(v));
 }
 PickleValuePtr PickleValue::list(std::vector<PickleValuePtr> v) {
-  auto p = make(Kind::List);
-  p->items = std::move(v);
-  return p;
+  return make(Kind::List, &PickleValue::items, std::move(v));
 }
 PickleValuePtr PickleValue::tuple(std::vector<PickleValuePtr> v) {
-  auto p = make(Kind::Tuple);
-  p->items = std::move(v);
-  return p;
+  return make(Kind::Tuple, &PickleValue::items, std::move(v));
 }
 PickleValuePtr PickleValue::dict(bool ordered) {
-  auto p = make(Kind::Dict);
-  p->ordered = ordered;
-  return p;
+  return make(Kind::Dict, &PickleValue::ordered, ordered);
 }
 PickleValuePtr PickleValue::from_tensor(torch::Tensor t) {
-  auto p = make(Kind::Tensor);
-  p->tensor = std::move(t);
-  return p;
+  return make(Kind::Tensor, &PickleValue::tensor, std::move(t));
 }
-
 PickleValuePtr PickleValue::global(std::string qualname) {
-  auto p = make(Kind::Global);
-  p->s = std::move(qualname);
-  return p;
+  return make(Kind::Global, &PickleValue::s, std::move(qualname));
 }
 PickleValuePtr PickleValue::storage(torch::Tensor flat) {
-  auto p = make(Kind::Storage);
-  p->tensor = std::move(flat);
-  return p;
+  return make(Kind::Storage, &PickleValue::tensor, std::move(flat));
 }
 
 PickleValuePtr PickleValue::get(const std::string& key) const {
