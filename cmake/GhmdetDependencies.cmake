@@ -18,6 +18,7 @@ find_package(pugixml REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
 
 add_library(ghmdet_deps INTERFACE)
 target_include_directories(ghmdet_deps INTERFACE
@@ -25,7 +26,7 @@ target_include_directories(ghmdet_deps INTERFACE
 # Torch's imported targets carry flags (-D_GLIBCXX_USE_CXX11_ABI, include dirs) that consumers need.
 target_link_libraries(ghmdet_deps INTERFACE
   ${TORCH_LIBRARIES} ${OpenCV_LIBS} yaml-cpp simdjson::simdjson nlohmann_json::nlohmann_json
-  pugixml::pugixml fmt::fmt spdlog::spdlog Threads::Threads)
+  pugixml::pugixml fmt::fmt spdlog::spdlog Threads::Threads ZLIB::ZLIB)
 target_compile_options(ghmdet_deps INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 
 # Multi-process training uses PyTorch's own c10d (TCPStore + ProcessGroupGloo, and

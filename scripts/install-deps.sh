@@ -10,7 +10,7 @@ packages=(
   libtorch-dev libgloo-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libyaml-cpp-dev libsimdjson-dev nlohmann-json3-dev libpugixml-dev
-  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
+  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )
