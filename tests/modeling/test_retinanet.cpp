@@ -2,8 +2,11 @@
 // builder, and the training losses.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "fixture_tensors.h"
 #include "ghmdet/core/config.h"
+#include "ghmdet/io/checkpoint.h"
 #include "ghmdet/losses/build.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
@@ -221,6 +224,45 @@ TEST(RetinaNet, FocalLossWiringMatchesOneCallOverAllAnchors) {
                                         std::max(1.0, 0.25 * torch::cat(bw).narrow(0, all_reg.size(0) / 2, all_reg.size(0) / 2).sum().item<double>()));
   EXPECT_NEAR(losses.at("loss_cls").item<double>(), want_cls.item<double>(), 1e-5 * want_cls.item<double>());
   EXPECT_NEAR(losses.at("loss_bbox").item<double>(), want_reg.item<double>(), 1e-5 * want_reg.item<double>());
+}
+
+// model.pretrained naming a whole detector's checkpoint (mmdetection's layout: backbone.*,
+// neck.*, bbox_head.* under 'state_dict'): the backbone takes the backbone.* weights, prefix
+// stripped, and the neck and head keep their own initialisation.
+TEST(RetinaNet, PretrainedBackboneFromWholeDetectorCheckpoint) {
+  torch::manual_seed(1);
+  auto cfg = Config::from_string(kTinyLegacyConfig);
+  auto source = build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
+  {
+    // BN weights, biases and running statistics start as constants: make every backbone value
+    // one the loaded model could not have by itself.
+    torch::NoGradGuard no_grad;
+    for (auto& item : source->named_parameters()) item.value().uniform_(0.5, 1.5);
+    for (auto& item : source->named_buffers())
+      if (item.value().is_floating_point()) item.value().uniform_(0.5, 1.5);
+  }
+  Checkpoint ckpt;
+  for (const auto& item : source->named_parameters()) ckpt.model.insert(item.key(), item.value().detach());
+  for (const auto& item : source->named_buffers()) ckpt.model.insert(item.key(), item.value());
+  ASSERT_TRUE(ckpt.model.contains("neck.lateral_convs.0.conv.weight"));
+  const auto path = (std::filesystem::path(::testing::TempDir()) / "ghmdet_whole_detector.pth").string();
+  save_checkpoint(path, ckpt);
+
+  torch::manual_seed(2);
+  std::string text = kTinyLegacyConfig;
+  text.insert(text.find("  type: RetinaNet\n"), "  pretrained: " + path + "\n");
+  auto with_pretrained = Config::from_string(text);
+  auto model = build_detector(with_pretrained["model"], with_pretrained["train_cfg"], with_pretrained["test_cfg"]);
+  std::filesystem::remove(path);
+
+  auto want = source->named_parameters();
+  auto got = model->named_parameters();
+  for (const char* key : {"backbone.conv1.weight", "backbone.layer1.0.conv1.weight", "backbone.layer4.1.bn2.bias"})
+    EXPECT_TRUE(torch::equal(got[key], want[key])) << key;
+  EXPECT_TRUE(torch::equal(model->named_buffers()["backbone.layer3.0.bn1.running_mean"],
+                           source->named_buffers()["backbone.layer3.0.bn1.running_mean"]));
+  EXPECT_FALSE(torch::equal(got["neck.lateral_convs.0.conv.weight"], want["neck.lateral_convs.0.conv.weight"]));
+  EXPECT_FALSE(torch::equal(got["bbox_head.cls_convs.0.conv.weight"], want["bbox_head.cls_convs.0.conv.weight"]));
 }
 
 }  // namespace

@@ -60,9 +60,17 @@ std::vector<Detections> RetinaNetImpl::predict(const Batch& batch) {
 
 std::string RetinaNetImpl::load_pretrained_backbone(const std::string& path) {
   auto sd = read_state_dict(path);
-  auto format = detect_weight_format(sd);
-  auto named = to_ghmdet_names(sd, format, "");
-  // Only the backbone's own weights: an ImageNet file has nothing else we could use.
+  const auto format = detect_weight_format(sd);
+  // Every understood file is named as a whole detector's weights first (an ImageNet ResNet's
+  // keys get "backbone."), then only the backbone's part is kept, without the prefix: a whole
+  // detector's checkpoint (mmdetection's, ours, torchvision's RetinaNet) also holds a neck and a
+  // head, which are not this backbone's to load.
+  const std::string prefix = "backbone.";
+  StateDict named;
+  for (const auto& item : to_ghmdet_names(sd, format, prefix)) {
+    if (item.key().compare(0, prefix.size(), prefix) == 0)
+      named.insert(item.key().substr(prefix.size()), item.value());
+  }
   auto report = load_state_dict(*backbone, named, /*strict=*/false);
   if (!report.missing.empty() || !report.mismatched.empty())
     throw Error(fmt::format("{}: not a backbone for this ResNet:\n{}", path, report.summary()));

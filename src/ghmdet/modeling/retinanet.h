@@ -53,8 +53,9 @@ struct RetinaNetImpl : DetectorImpl {
   int64_t num_classes() const override { return options.head().num_classes(); }
   const std::vector<std::string>& class_names() const { return options.class_names(); }
 
-  // Loads an ImageNet ResNet file (torchvision's, e.g. resnet50-19c8e357.pth) into the backbone;
-  // returns the io report (fc.* and the neck/head are not in such a file). Throws ghmdet::Error
+  // Loads an ImageNet ResNet file (torchvision's, e.g. resnet50-19c8e357.pth) into the backbone,
+  // or the backbone.* part of a whole detector's checkpoint (mmdetection's, ours, torchvision's
+  // RetinaNet; its neck and head are left out); returns the io report. Throws ghmdet::Error
   // naming the file if a backbone weight is missing or has the wrong shape.
   std::string load_pretrained_backbone(const std::string& path);
 
