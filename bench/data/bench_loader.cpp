@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ghmdet/core/runtime.h"
+#include "common/run_benchmarks.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/data_loader.h"
 #include "ghmdet/data/random_draw.h"
@@ -78,10 +78,4 @@ BENCHMARK(BM_Loader)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Use
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  ghmdet::init_runtime();
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ghmdet::bench::run_benchmarks(argc, argv); }

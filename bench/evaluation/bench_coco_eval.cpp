@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <random>
 
-#include "ghmdet/core/runtime.h"
+#include "common/run_benchmarks.h"
 #include "ghmdet/evaluation/coco_eval.h"
 #include "ghmdet/evaluation/results_io.h"
 
@@ -96,11 +96,4 @@ BENCHMARK(BM_ResultsFileRoundTrip)->Unit(benchmark::kMillisecond)->UseRealTime()
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  ghmdet::init_runtime();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ghmdet::bench::run_benchmarks(argc, argv); }

@@ -9,8 +9,8 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include "common/run_benchmarks.h"
 #include "ghmdet/core/config.h"
-#include "ghmdet/core/runtime.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
 
@@ -117,10 +117,4 @@ BENCHMARK(BM_TrainStep)->Args({512, 512, 2})->Unit(benchmark::kMillisecond)->Ite
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  ghmdet::init_runtime();
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ghmdet::bench::run_benchmarks(argc, argv); }

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "ghmdet/core/runtime.h"
+#include "common/run_benchmarks.h"
 #include "ghmdet/ops/nms.h"
 #include "ghmdet/ops/post_processing.h"
 #include "ghmdet/structures/boxes.h"
@@ -159,11 +159,4 @@ BENCHMARK(BM_AnchorTargets800x1216)->Arg(7)->Arg(30)->Unit(benchmark::kMilliseco
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  ghmdet::init_runtime();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ghmdet::bench::run_benchmarks(argc, argv); }
