@@ -116,4 +116,16 @@ struct TestOutcome {
 };
 TestOutcome test_detector(const Config& cfg, const TestRequest& request);
 
+// Crop pretraining of the config's backbone on the config's data.train (engine/crop_pretraining.h),
+// saved to `out` (torchvision ResNet names), progress printed to stdout. Returns the last
+// logged crop accuracy.
+struct PretrainRequest {
+  std::string out;
+  int64_t iterations = 400;
+  double lr = 0.05;
+  uint64_t seed = 0;
+  torch::Device device = torch::kCPU;
+};
+double pretrain_backbone(const Config& cfg, const PretrainRequest& request);
+
 }  // namespace ghmdet::cli
