@@ -10,6 +10,9 @@
 //   BM_Focal_Fused      — ghmdet::FocalLoss (same kernel style)
 //   BM_GHMR_Fused       — ghmdet::GHMR with ~1k positive anchors over the 5 levels
 //   BM_Copy             — a 512 MiB tensor copy: the machine's copy bandwidth
+//   BM_Focal_Confident/M — ghmdet::FocalLoss forward + backward on 1 M logits all equal to -M
+//                         (negatives): M = 4.6 is the prior; M = 35..50 gives gradients below
+//                         FLT_MIN, which must cost no more than the prior (no subnormal floats)
 // After the run, the memory floor of GHM-C (bytes it must move / copy bandwidth) is printed.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -89,6 +92,20 @@ void BM_GHMC_Fused(benchmark::State& state) {
 void BM_Focal_Fused(benchmark::State& state) {
   ghmdet::FocalLoss focal(ghmdet::FocalLossOptions().gamma(2.0).alpha(0.25));
   run_cls(state, focal, true);
+}
+
+void BM_Focal_Confident(benchmark::State& state) {
+  ghmdet::FocalLoss focal(ghmdet::FocalLossOptions().gamma(2.0).alpha(0.25));
+  const int64_t n = 1 << 17, c = 8;
+  const auto x = torch::full({n, c}, -static_cast<double>(state.range(0)) / 10.0).requires_grad_(true);
+  const auto labels = torch::full({n}, c, torch::kLong);
+  const auto weight = torch::ones({n});
+  for (auto _ : state) {
+    const auto value = focal->forward(x, labels, weight, 100.0);
+    auto grad = torch::autograd::grad({value}, {x});
+    benchmark::DoNotOptimize(grad[0].data_ptr());
+  }
+  state.counters["logits"] = static_cast<double>(n * c);
 }
 
 // The reference's algorithm, op by op (ghm-spec 1.3), with its 1 + bins host syncs per call.
@@ -178,6 +195,7 @@ void BM_Copy(benchmark::State& state) {
 BENCHMARK(BM_Copy)->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_GHMC_Fused)->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Focal_Fused)->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_Focal_Confident)->Unit(benchmark::kMillisecond)->Arg(46)->Arg(350)->Arg(450)->Arg(500);
 BENCHMARK(BM_GHMR_Fused)->Unit(benchmark::kMillisecond)->Iterations(20);
 BENCHMARK(BM_GHMC_PerBinLoop)->Unit(benchmark::kMillisecond)->Iterations(1);
 

@@ -18,6 +18,7 @@ namespace ghmdet::loss_kernels::GHMDET_KERNEL_ISA {
 namespace {
 
 constexpr int kLanes = 16;
+constexpr float kFltMin = 1.17549435e-38f;  // smallest normal float
 typedef float vf __attribute__((vector_size(64)));
 typedef int32_t vi __attribute__((vector_size(64)));
 
@@ -327,7 +328,11 @@ void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp,
     const vf qgm1 = select(f.q > 0.0f, f.qg / f.q, splat(0.0f));
     const vf dq = (1.0f - 2.0f * y) * f.t.p * f.t.omp;
     const vf d = f.alpha_t * (f.qg * (f.t.p - y) + fp.gamma * qgm1 * dq * f.bce);
-    store(grad + off, n, select(valid, (scale * w) * d, splat(0.0f)));
+    // Gradients below FLT_MIN (confident logits: about (1 + gamma) q^(gamma + 1)) are written
+    // as 0, not as subnormals, which would slow every later operation on them (the head's
+    // backward) on x86; larger values, infinities and NaN are unchanged.
+    const vf g = (scale * w) * d;
+    store(grad + off, n, select(valid & ~(vabs(g) < kFltMin), g, splat(0.0f)));  // NaN stays
   };
   auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
   with_layout(v, [&](auto lab, auto ew) {
