@@ -35,14 +35,16 @@ double pretrain_backbone(const Config& cfg, const PretrainRequest& request) {
                            "({} iterations)\n",
                            options.depth(), dataset->size(), o.iterations())
             << std::flush;
-  const auto result = pretrain_on_crops(backbone, num_classes, *loader, o, [](const CropPretrainingProgress& p) {
+  const CropPretrainingBackbone trained{*backbone, [&](const torch::Tensor& x) { return backbone->forward(x).back(); },
+                                       backbone->out_channels().back()};
+  const auto result = pretrain_on_crops(trained, num_classes, *loader, o, [](const CropPretrainingProgress& p) {
     std::cout << fmt::format("  crops [{}/{}]  loss {:.4f}  accuracy {:.3f}\n", p.iteration, p.iterations, p.loss,
                              p.accuracy)
               << std::flush;
   });
   const auto parent = std::filesystem::path(request.out).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  save_backbone_weights(backbone, request.out,
+  save_backbone_weights(*backbone, request.out,
                         {{"crop_pretraining", {{"iterations", result.iterations},
                                                {"crops", result.crops},
                                                {"final_accuracy", result.final_accuracy},

@@ -7,6 +7,7 @@
 #include "ghmdet/engine/crop_pretraining.h"
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/weight_maps.h"
+#include "ghmdet/modeling/backbone/resnet.h"
 
 namespace ghmdet {
 namespace {
@@ -53,7 +54,7 @@ TEST(CropPretraining, BatchWithoutBoxesGivesNoCrops) {
 TEST(CropPretraining, SavedBackboneReadsAsTorchvisionResNet) {
   ResNet backbone(ResNetOptions().depth(18).base_channels(8));
   const auto path = (std::filesystem::path(::testing::TempDir()) / "crop_backbone.pth").string();
-  save_backbone_weights(backbone, path);
+  save_backbone_weights(*backbone, path);
   const auto sd = read_state_dict(path);
   EXPECT_EQ(detect_weight_format(sd), WeightFormat::TorchvisionResNet);
   ASSERT_TRUE(sd.contains("layer4.1.bn2.running_var"));

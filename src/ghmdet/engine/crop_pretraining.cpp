@@ -45,18 +45,19 @@ std::pair<torch::Tensor, torch::Tensor> object_crops(const Batch& batch, int64_t
   return {torch::cat(crops), torch::cat(labels)};
 }
 
-CropPretrainingResult pretrain_on_crops(ResNet& backbone, int64_t num_classes, BatchSource& source,
+CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone, int64_t num_classes,
+                                        BatchSource& source,
                                         const CropPretrainingOptions& o,
                                         const std::function<void(const CropPretrainingProgress&)>& on_log) {
   if (num_classes < 2) throw Error("crop pretraining: needs at least 2 classes");
   if (o.iterations() < 1) throw Error("crop pretraining: iterations must be at least 1");
   const auto start = std::chrono::steady_clock::now();
-  backbone->to(o.device());
-  backbone->train();
-  torch::nn::Linear classifier(backbone->out_channels().back(), num_classes);
+  backbone.module.to(o.device());
+  backbone.module.train();
+  torch::nn::Linear classifier(backbone.channels, num_classes);
   classifier->to(o.device());
   std::vector<torch::Tensor> params;
-  for (auto& p : backbone->parameters())
+  for (auto& p : backbone.module.parameters())
     if (p.requires_grad()) params.push_back(p);
   for (auto& p : classifier->parameters()) params.push_back(p);
   torch::optim::SGD sgd(params, torch::optim::SGDOptions(o.lr()).momentum(o.momentum()).weight_decay(o.weight_decay()));
@@ -91,7 +92,7 @@ CropPretrainingResult pretrain_on_crops(ResNet& backbone, int64_t num_classes, B
     }
     for (auto& group : sgd.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
 
-    auto features = backbone->forward(crops).back().mean({2, 3});
+    auto features = backbone.last_features(crops).mean({2, 3});
     auto logits = classifier->forward(features);
     auto loss = torch::nn::functional::cross_entropy(logits, labels);
     sgd.zero_grad();
@@ -116,11 +117,11 @@ CropPretrainingResult pretrain_on_crops(ResNet& backbone, int64_t num_classes, B
   return result;
 }
 
-void save_backbone_weights(ResNet& backbone, const std::string& path, const nlohmann::json& meta) {
+void save_backbone_weights(torch::nn::Module& backbone, const std::string& path, const nlohmann::json& meta) {
   Checkpoint ck;
-  for (const auto& item : backbone->named_parameters())
+  for (const auto& item : backbone.named_parameters())
     ck.model.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
-  for (const auto& item : backbone->named_buffers())
+  for (const auto& item : backbone.named_buffers())
     ck.model.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
   ck.meta = meta;
   save_checkpoint(path, ck);

@@ -27,7 +27,6 @@
 #include <string>
 
 #include "ghmdet/data/batch_source.h"
-#include "ghmdet/modeling/backbone/resnet.h"
 
 namespace ghmdet {
 
@@ -61,14 +60,24 @@ struct CropPretrainingResult {
 // batch's device. K = total number of boxes in the batch (0 gives empty tensors).
 std::pair<torch::Tensor, torch::Tensor> object_crops(const Batch& batch, int64_t crop_size, double context);
 
-// Trains `backbone` in place. `source` is cycled through epochs as needed.
-CropPretrainingResult pretrain_on_crops(ResNet& backbone, int64_t num_classes, BatchSource& source,
+// What is trained: the backbone module (its parameters that require gradients) and how to get
+// its last feature map [N, channels, h, w] from images [N, 3, H, W]. A plain module and a
+// function keep this loop free of any particular network (a ResNet: its forward().back()).
+struct CropPretrainingBackbone {
+  torch::nn::Module& module;
+  std::function<torch::Tensor(const torch::Tensor&)> last_features;
+  int64_t channels;
+};
+
+// Trains the backbone in place. `source` is cycled through epochs as needed.
+CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone, int64_t num_classes,
+                                        BatchSource& source,
                                         const CropPretrainingOptions& options,
                                         const std::function<void(const CropPretrainingProgress&)>& on_log = {});
 
 // Writes the backbone (torchvision ResNet names; `fc` from the classifier is not kept) to
 // `path` as a GHMDet checkpoint, atomically.
-void save_backbone_weights(ResNet& backbone, const std::string& path,
+void save_backbone_weights(torch::nn::Module& backbone, const std::string& path,
                            const nlohmann::json& meta = nlohmann::json::object());
 
 }  // namespace ghmdet
