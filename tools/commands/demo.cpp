@@ -192,9 +192,10 @@ int run_demo(const DemoArgs& a) {
                            tested.metrics["bbox"]);
 
   std::cout << fmt::format(
-      "\nGHM-C + GHM-R RetinaNet on Fashion-MNIST scenes: AP@[.5:.95] = {:.3f}, AP50 = {:.3f} "
+      "\n{} + {} RetinaNet on Fashion-MNIST scenes: AP@[.5:.95] = {:.3f}, AP50 = {:.3f} "
       "after {} iterations ({} of training, {:.1f} s of testing {} images)\n",
-      ap, tested.metrics["bbox"]["bbox_mAP_50"].get<double>(), trained.iterations, format_eta(trained.seconds),
+      cfg["model"]["bbox_head"]["loss_cls"].get<std::string>("type"),
+      cfg["model"]["bbox_head"]["loss_bbox"].get<std::string>("type"), ap, tested.metrics["bbox"]["bbox_mAP_50"].get<double>(), trained.iterations, format_eta(trained.seconds),
       tested.seconds, tested.images);
   std::cout << "  dataset:      " << a.out << "\n"
             << "  work_dir:     " << trained.work_dir << " (train.log, metrics.jsonl, merged config)\n"
