@@ -3,20 +3,7 @@
 # COCO evaluation, pictures) and `eval` the results file it wrote.
 # -DCLI=<ghmdet> -DMAKE_SCENES=<make_tiny_scenes> -DCONFIG=<configs/demo/fashion_mnist_ghm.yaml>
 # -DWORK=<scratch folder>
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
-
-function(run name expect_regex)
-  execute_process(COMMAND ${CLI} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  set(all "${out}${err}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${name}: exit code ${rc}:\n${all}")
-  endif()
-  if(NOT all MATCHES "${expect_regex}")
-    message(FATAL_ERROR "${name}: output does not match '${expect_regex}':\n${all}")
-  endif()
-  set(${name}_output "${all}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/tiny_scene_runs.cmake)
 
 function(expect_file path)
   if(NOT EXISTS ${path})
@@ -24,20 +11,10 @@ function(expect_file path)
   endif()
 endfunction()
 
-set(data ${WORK}/data)
-execute_process(COMMAND ${MAKE_SCENES} ${data} 20 4 64 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "make_tiny_scenes: exit code ${rc}:\n${out}${err}")
-endif()
-
 # The demo config, shrunk: data paths, 64x64 inputs, 2 images per batch, 2 epochs, short warm-up,
 # every score kept at test time so that an untrained model still writes results.
 set(overrides
-  data.train.ann_file=${data}/annotations/instances_train.json data.train.img_prefix=${data}/train/
-  data.val.ann_file=${data}/annotations/instances_val.json data.val.img_prefix=${data}/val/
-  data.test.ann_file=${data}/annotations/instances_val.json data.test.img_prefix=${data}/val/
-  "data.train.img_scale=[64, 64]" "data.val.img_scale=[64, 64]" "data.test.img_scale=[64, 64]"
-  data.imgs_per_gpu=2 data.workers_per_gpu=1 total_epochs=2 "lr_config.step=[1]"
+  ${tiny_scene_overrides} total_epochs=2 "lr_config.step=[1]"
   lr_config.warmup_iters=5 log_config.interval=5 checkpoint_config.interval=1
   evaluation.interval=2 test_cfg.score_thr=0.0)
 

@@ -6,37 +6,18 @@
 # Both: 64x64 scenes, 2 images per batch, epochs of 10 iterations, gradient records every 3
 # iterations, evaluation after each epoch.
 # -DCLI=<ghmdet> -DMAKE_SCENES=<make_tiny_scenes> -DCONFIGS=<configs/demo> -DWORK=<folder>
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
-
-function(run name)
-  execute_process(COMMAND ${CLI} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${name}: exit code ${rc}:\n${out}${err}")
-  endif()
-  set(${name}_output "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-set(data ${WORK}/data)
-execute_process(COMMAND ${MAKE_SCENES} ${data} 20 4 64 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "make_tiny_scenes: exit code ${rc}:\n${out}${err}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/tiny_scene_runs.cmake)
 
 set(overrides
-  data.train.ann_file=${data}/annotations/instances_train.json data.train.img_prefix=${data}/train/
-  data.val.ann_file=${data}/annotations/instances_val.json data.val.img_prefix=${data}/val/
-  data.test.ann_file=${data}/annotations/instances_val.json data.test.img_prefix=${data}/val/
-  "data.train.img_scale=[64, 64]" "data.val.img_scale=[64, 64]" "data.test.img_scale=[64, 64]"
-  data.imgs_per_gpu=2 data.workers_per_gpu=1 total_epochs=2 "lr_config.step=[1]"
+  ${tiny_scene_overrides} total_epochs=2 "lr_config.step=[1]"
   lr_config.warmup_iters=5 log_config.interval=5 log_config.ghm_stats_interval=3
   checkpoint_config.interval=2 evaluation.interval=1 test_cfg.score_thr=0.05)
 
-run(train_ghm train ${CONFIGS}/fashion_mnist_ghm.yaml --work-dir ${WORK}/ghm --seed 0 --device cpu
+run(train_ghm "" train ${CONFIGS}/fashion_mnist_ghm.yaml --work-dir ${WORK}/ghm --seed 0 --device cpu
   --cfg-options ${overrides})
-run(test_ghm test ${CONFIGS}/fashion_mnist_ghm.yaml ${WORK}/ghm/latest.pth --show-dir ${WORK}/ghm/pictures
+run(test_ghm "" test ${CONFIGS}/fashion_mnist_ghm.yaml ${WORK}/ghm/latest.pth --show-dir ${WORK}/ghm/pictures
   --device cpu --cfg-options ${overrides})
-run(train_fl train ${CONFIGS}/fashion_mnist_fl.yaml --work-dir ${WORK}/fl --seed 0 --device cpu
+run(train_fl "" train ${CONFIGS}/fashion_mnist_fl.yaml --work-dir ${WORK}/fl --seed 0 --device cpu
   --cfg-options ${overrides} total_epochs=1)
 foreach(f ghm_stats.jsonl eval_per_class.jsonl metrics.jsonl)
   if(NOT EXISTS ${WORK}/ghm/${f} OR NOT EXISTS ${WORK}/fl/${f})
@@ -44,7 +25,7 @@ foreach(f ghm_stats.jsonl eval_per_class.jsonl metrics.jsonl)
   endif()
 endforeach()
 
-run(report report ${WORK}/ghm --compare ${WORK}/fl --out ${WORK}/report)
+run(report "" report ${WORK}/ghm --compare ${WORK}/fl --out ${WORK}/report)
 if(NOT report_output MATCHES "report: .*report.html \\(([0-9]+) figures in plots/\\)")
   message(FATAL_ERROR "report: unexpected output:\n${report_output}")
 endif()
