@@ -382,6 +382,70 @@ TEST(GHMC, CountIsExactBeyondTwoToThe24) {
   EXPECT_NEAR(m->forward(x, labels, w).item<double>(), want, 1e-6 * want);
 }
 
+// The histogram kernel of every variant against counts made here, for bin counts on both sides
+// of the 32-slot limit of the bit-sliced counter (bins + 1 <= 32) and of the two-register edge
+// table, with ragged rows (cols not a multiple of 16), ignored rows and elements, NaN logits
+// (slot `bins`) and a block long enough to carry out of the counter's top level many times.
+// Logits are drawn so that the float64 g is not within 1e-4 of an edge: the expected bin does
+// not depend on the kernels' rounding.
+TEST(GHMC, HistogramKernelCountsEveryBinExactly) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> normal(-3.0, 3.0);
+  for (int bins : {1, 7, 30, 31, 32, 40}) {
+    for (bool labels_layout : {true, false}) {
+      for (bool element_weight : {false, true}) {
+        SCOPED_TRACE("bins " + std::to_string(bins) + (labels_layout ? " labels" : " target") +
+                     (element_weight ? " element weights" : " row weights"));
+        const int64_t rows = 700, cols = 37;
+        std::vector<float> x(rows * cols), y(rows * cols, 0.0f);
+        std::vector<float> w(element_weight ? rows * cols : rows);
+        for (auto& v : w) v = u(rng) < 0.05 ? 0.0f : 1.0f;
+        std::vector<int64_t> labels = random_labels(rows, cols, 0.3, rng);
+        std::vector<int64_t> expected(bins + 1, 0);
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t c = 0; c < cols; ++c) {
+            const int64_t j = r * cols + c;
+            y[j] = labels_layout ? (labels[r] == c ? 1.0f : 0.0f) : (u(rng) < 0.2 ? 1.0f : 0.0f);
+            const bool valid = w[element_weight ? j : r] > 0.0f;
+            if (u(rng) < 0.002) {
+              x[j] = std::numeric_limits<float>::quiet_NaN();
+              if (valid) ++expected[bins];
+              continue;
+            }
+            int bin = 0;
+            for (;;) {
+              x[j] = static_cast<float>(normal(rng));
+              const double g = std::fabs(1.0 / (1.0 + std::exp(-static_cast<double>(x[j]))) - y[j]);
+              const double scaled = g * bins;
+              const double nearest = std::round(scaled);
+              if (std::fabs(scaled - nearest) < 1e-4 * bins && nearest > 0 && nearest < bins) continue;
+              bin = std::min(bins - 1, static_cast<int>(scaled));
+              break;
+            }
+            if (valid) ++expected[bin];
+          }
+        }
+        const auto xt = tensor_of(x).view({rows, cols});
+        const auto wt = element_weight ? tensor_of(w).view({rows, cols}) : tensor_of(w);
+        const auto in = labels_layout
+                            ? prepare_classification_inputs("GHMC", xt, tensor_of(labels), wt)
+                            : prepare_classification_inputs("GHMC", xt, tensor_of(y).view({rows, cols}), wt);
+        const auto e = GHMC(GHMCOptions().bins(bins))->edges;
+        int count = 0;
+        const auto* const* list = loss_kernels::available_cls_kernels(&count);
+        for (int i = 0; i < count; ++i) {
+          SCOPED_TRACE(list[i]->isa);
+          std::vector<int64_t> got(bins + 1, -1);
+          list[i]->ghmc_histogram(cls_view(in, in.logits), 0, rows, e.data_ptr<float>(), bins,
+                                  got.data());
+          EXPECT_EQ(got, expected);
+        }
+      }
+    }
+  }
+}
+
 TEST(GHMC, StateSurvivesSaveAndLoad) {
   GHMC a(GHMCOptions().bins(30).momentum(0.75));
   const auto x = torch::randn({30, 5}) * 2;

@@ -204,19 +204,36 @@ GHMDET_INLINE void with_layout(const ClsView& v, Fn&& fn) {
   }
 }
 
+#include "ghmdet/losses/kernels/slot_histogram.inl"
+
+// Slot of every lane for the histogram: the GHM bin, `bins` for valid lanes in no bin.
+GHMDET_INLINE vi ghmc_slot(vf x, vf y, const Table& edges, int bins) {
+  const Logit t = logit_terms(x, false, false);
+  return ghm_bin(vabs(t.p - y), edges, bins);
+}
+
 void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
                     int64_t* counts) {
-  // Per-lane counters: lane l of every vector increments its own slot, so consecutive updates
-  // of a popular bin do not wait on each other. Slot bins+1 collects invalid lanes. int32 is
-  // enough: a block holds far fewer than 2^31 elements per lane.
+  const Table edges(edge_data, bins + 1);
+  if (bins + 1 <= SlotHistogram::kSlots) {  // every GHM-C config seen so far (bins = 30)
+    SlotHistogram hist(bins + 1);
+    auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
+      hist.add(ghmc_slot(x, y, edges, bins), valid);
+    };
+    with_layout(v, [&](auto lab, auto ew) {
+      for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
+    });
+    hist.read(counts);
+    return;
+  }
+  // More than 32 slots: per-lane counters in memory. Lane l of every vector increments its own
+  // slot, so consecutive updates of a popular bin do not wait on each other. Slot bins+1
+  // collects invalid lanes. int32 is enough: a block holds far fewer than 2^31 elements per lane.
   const int slots = bins + 2;
   std::vector<int32_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
-  const Table edges(edge_data, bins + 1);
   const vi lane = iota();
   auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
-    const Logit t = logit_terms(x, false, false);
-    const vi slot =
-        selecti(valid, ghm_bin(vabs(t.p - y), edges, bins), splati(bins + 1)) * kLanes + lane;
+    const vi slot = selecti(valid, ghmc_slot(x, y, edges, bins), splati(bins + 1)) * kLanes + lane;
     alignas(64) int32_t s[kLanes];
     std::memcpy(s, &slot, sizeof s);
     for (int l = 0; l < kLanes; ++l) lane_counts[s[l]] += 1;
