@@ -4,8 +4,8 @@
 // Bottleneck (expansion 4): conv1 1x1 → bn1 → relu → conv2 3x3/stride → bn2 → relu → conv3 1x1
 // → bn3, + identity. The identity is `downsample` (Sequential: 0 = 1x1 conv with the stride,
 // 1 = BN) whenever the stride or the channel count changes. Output = relu(residual + identity).
-// Input/output float [N, C, H, W], same device. At inference (BN eval, autograd off) each
-// conv + BN pair runs as one folded convolution (layers/conv_bn.h).
+// Input/output float [N, C, H, W], same device. Whenever BN is in eval mode (inference, or
+// training with norm_eval) each conv + BN pair runs as one folded convolution (layers/conv_bn.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -45,7 +45,7 @@ TORCH_MODULE(Bottleneck);
 // The projection shortcut, or an empty holder when none is needed.
 torch::nn::Sequential make_downsample(int64_t inplanes, int64_t outplanes, int64_t stride);
 
-// The shortcut branch: `x` itself, or downsample's conv + BN (folded at inference).
+// The shortcut branch: `x` itself, or downsample's conv + BN (folded when BN is in eval mode).
 torch::Tensor shortcut(const torch::nn::Sequential& downsample, ConvBNFold& fold, const torch::Tensor& x);
 
 }  // namespace ghmdet

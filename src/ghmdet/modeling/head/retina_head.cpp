@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ghmdet/modeling/layers/conv2d.h"
+
 namespace ghmdet {
 
 RetinaHeadImpl::RetinaHeadImpl(const RetinaHeadOptions& options_) : options(options_) {
@@ -42,8 +44,8 @@ HeadOutputs RetinaHeadImpl::forward(const std::vector<torch::Tensor>& features) 
     auto c = f, r = f;
     for (auto& m : cls_convs) c = m->forward(c);
     for (auto& m : reg_convs) r = m->forward(r);
-    out.cls_scores.push_back(retina_cls->forward(c));
-    out.bbox_preds.push_back(retina_reg->forward(r));
+    out.cls_scores.push_back(conv2d(retina_cls, c));
+    out.bbox_preds.push_back(conv2d(retina_reg, r));
   }
   return out;
 }

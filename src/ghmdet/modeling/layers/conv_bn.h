@@ -1,11 +1,21 @@
-// conv_bn — a bias-free Conv2d followed by a BatchNorm2d, evaluated as ONE convolution with
-// BN folded into its weights whenever that is exact: BN in eval mode (running statistics) and
-// autograd off (inference). Training, or eval with autograd on, runs the two modules as usual so
-// gradients reach the BN affine parameters.
+// conv_bn — a bias-free Conv2d followed by a BatchNorm2d, evaluated as ONE convolution with BN
+// folded into its weights whenever BN uses its running statistics (eval mode, which norm_eval
+// keeps during training too). BN in eval mode is the per-channel affine map
+// y = x·s + (β − μ·s), s = γ/√(σ²+ε), so conv → BN equals a conv with weight w·s and bias
+// β − μ·s. Folding removes BN's separate read + write of every activation, forward and (when
+// training) backward; oneDNN adds the bias inside the convolution.
 //
-// The folded weight/bias (w * γ/√(σ²+ε), β − μ·γ/√(σ²+ε)) are cached in a ConvBNFold owned by
-// the calling block, keyed on the storage and version counter of every source tensor, so
-// loading a checkpoint, an optimiser step or moving the module refreshes them automatically.
+// Three paths:
+//  * nothing needs a gradient (autograd off, or conv and BN parameters all frozen, as in the
+//    stem and frozen stages): the folded weight/bias are constants, cached in a ConvBNFold owned
+//    by the calling block and keyed on the storage and version counter of every source tensor,
+//    so loading a checkpoint, an optimiser step or moving the module refreshes them. The input
+//    may still require a gradient: it flows through the constant convolution.
+//  * BN in eval mode but parameters that train (norm_eval, unfrozen stages): the fold is
+//    computed every call as differentiable tensor ops on the weights (w·s, β − μ·s), so
+//    autograd gives conv.weight, bn.weight and bn.bias exactly the gradients of conv → BN,
+//    at the cost of a few weight-sized operations instead of two activation-sized passes.
+//  * BN in training mode (batch statistics): the two modules as usual.
 // The folded weight keeps the conv weight's memory format (channels-last stays channels-last).
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "ghmdet/modeling/layers/conv_module.h"
 
+#include "ghmdet/modeling/layers/conv2d.h"
+
 namespace ghmdet {
 
 ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(options_) {
@@ -18,7 +20,7 @@ ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(opti
 }
 
 torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) {
-  auto y = conv->forward(x);
+  auto y = conv2d(conv, x);
   if (gn) y = gn->forward(y);
   return options.relu() ? y.relu_() : y;
 }

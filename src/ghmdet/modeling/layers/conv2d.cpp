@@ -1,0 +1,24 @@
+#include "ghmdet/modeling/layers/conv2d.h"
+
+#include <ATen/Context.h>
+
+namespace ghmdet {
+
+torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                     torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation,
+                     int64_t groups) {
+  const bool onednn = x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+                      weight.scalar_type() == torch::kFloat && x.dim() == 4 && x.numel() > 0 &&
+                      !x.is_mkldnn() && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn();
+  if (!onednn) return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+  return torch::mkldnn_convolution(x, weight, bias, padding, stride, dilation, groups);
+}
+
+torch::Tensor conv2d(const torch::nn::Conv2d& conv, const torch::Tensor& x) {
+  const auto& o = conv->options;
+  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  if (!pad || !c10::get_if<torch::enumtype::kZeros>(&o.padding_mode())) return conv.ptr()->forward(x);
+  return conv2d(x, conv->weight, conv->bias, o.stride(), *pad, o.dilation(), o.groups());
+}
+
+}  // namespace ghmdet

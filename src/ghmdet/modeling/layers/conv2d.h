@@ -1,0 +1,26 @@
+// conv2d — a 2-D convolution that always runs on oneDNN on the CPU.
+//
+// Why: libtorch 1.13 sends a CPU float convolution with batch 1, a 3x3 (or smaller) kernel and
+// at most 20480 input elements to its native im2col + sgemm path instead of oneDNN (a heuristic
+// from ConvUtils.h, "for some case, native is faster"). With Debian's reference BLAS that path
+// is 15-40x slower than oneDNN, and 2.5x slower again on channels-last tensors: measured for one
+// 256→256 3x3 conv at 8x8 on the 2-core Zen 4 machine, native 12.5 ms (NCHW) / 30.7 ms (NHWC),
+// oneDNN 0.74 ms. In RetinaNet at batch 1 that hits every head conv of P6/P7 at 512x512 (P7 at
+// 800x1216) and FPN's P7 conv: ~0.4 s of a ~1.1 s forward. aten::mkldnn_convolution skips the
+// heuristic; it has its own autograd formula (MkldnnConvolutionBackward0) and gives the same
+// results up to float rounding. Other devices, dtypes and empty inputs take torch::conv2d.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace ghmdet {
+
+torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                     torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation,
+                     int64_t groups);
+
+// The module's convolution (its weight, bias and geometry) through conv2d above; modules with a
+// padding mode other than zeros or a string padding ("same") run their own forward.
+torch::Tensor conv2d(const torch::nn::Conv2d& conv, const torch::Tensor& x);
+
+}  // namespace ghmdet
