@@ -21,6 +21,7 @@ constexpr int kLanes = 16;
 constexpr float kFltMin = 1.17549435e-38f;  // smallest normal float
 typedef float vf __attribute__((vector_size(64)));
 typedef int32_t vi __attribute__((vector_size(64)));
+typedef uint32_t vu __attribute__((vector_size(64)));
 
 #define GHMDET_INLINE inline __attribute__((always_inline))
 
@@ -122,28 +123,38 @@ GHMDET_INLINE Logit logit_terms(vf x, bool want_log, bool want_omp) {
   return t;
 }
 
-// Lookup of table[idx] for idx in [0, size): one two-register permute when size <= 32.
+// Lookup of table[idx] for idx in [0, size): one two-register permute when size <= kSmallSize,
+// a scalar gather otherwise.
 struct Table {
+  static constexpr int kSmallSize = 2 * kLanes;
   vf lo, hi;
   const float* data;
   int size;
   explicit Table(const float* d, int n) : lo(splat(0.0f)), hi(splat(0.0f)), data(d), size(n) {
-    for (int i = 0; i < n && i < 2 * kLanes; ++i) (i < kLanes ? lo[i] : hi[i - kLanes]) = d[i];
+    for (int i = 0; i < n && i < kSmallSize; ++i) (i < kLanes ? lo[i] : hi[i - kLanes]) = d[i];
   }
   GHMDET_INLINE vf operator()(vi idx) const {
-    if (size <= 2 * kLanes) return __builtin_shuffle(lo, hi, idx);
+    if (size <= kSmallSize) return small(idx);
     vf r;
     for (int l = 0; l < kLanes; ++l) r[l] = data[idx[l]];
     return r;
   }
+  // For callers that know size <= kSmallSize: no branch in their loop.
+  GHMDET_INLINE vf small(vi idx) const { return __builtin_shuffle(lo, hi, idx); }
 };
 
-// GHM bin of each lane (see cls_kernels.h); `bins` for NaN / beyond the last edge.
+// GHM bin of each lane (see cls_kernels.h); `bins` for NaN / beyond the last edge. kSmallEdges:
+// the caller knows that the edges fit Table::small.
+template <bool kSmallEdges = false>
 GHMDET_INLINE vi ghm_bin(vf g, const Table& edges, int bins) {
-  vi b = __builtin_convertvector(g * static_cast<float>(bins), vi);
-  b = selecti(b < 0, splati(0), b);  // NaN converts to INT_MIN
-  b = selecti(b > bins - 1, splati(bins - 1), b);
-  const vf lo = edges(b), hi = edges(b + 1);
+  // trunc(g * bins) clamped to [0, bins - 1] by one unsigned min: g >= 0, and NaN or a product
+  // beyond INT_MAX converts to INT_MIN (2^31 unsigned) -> bins - 1; the step below then moves
+  // g beyond the last edge to `bins`, and the last line sends NaN there.
+  vu u = (vu)__builtin_convertvector(g * static_cast<float>(bins), vi);
+  const vu top = (vu{} + static_cast<uint32_t>(bins - 1));
+  vi b = (vi)(u < top ? u : top);
+  const vf lo = kSmallEdges ? edges.small(b) : edges(b);
+  const vf hi = kSmallEdges ? edges.small(b + 1) : edges(b + 1);
   b = selecti(g < lo, b - 1, selecti(g >= hi, b + 1, b));
   return selecti(g == g, b, splati(bins));
 }
@@ -207,18 +218,20 @@ GHMDET_INLINE void with_layout(const ClsView& v, Fn&& fn) {
 #include "ghmdet/losses/kernels/slot_histogram.inl"
 
 // Slot of every lane for the histogram: the GHM bin, `bins` for valid lanes in no bin.
+template <bool kSmallEdges>
 GHMDET_INLINE vi ghmc_slot(vf x, vf y, const Table& edges, int bins) {
   const Logit t = logit_terms(x, false, false);
-  return ghm_bin(vabs(t.p - y), edges, bins);
+  return ghm_bin<kSmallEdges>(vabs(t.p - y), edges, bins);
 }
 
 void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_data, int bins,
                     int64_t* counts) {
   const Table edges(edge_data, bins + 1);
+  static_assert(SlotHistogram::kSlots <= Table::kSmallSize, "the edges fit one permute");
   if (bins + 1 <= SlotHistogram::kSlots) {  // every GHM-C config seen so far (bins = 30)
     SlotHistogram hist(bins + 1);
     auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
-      hist.add(ghmc_slot(x, y, edges, bins), valid);
+      hist.add(ghmc_slot<true>(x, y, edges, bins), valid);
     };
     with_layout(v, [&](auto lab, auto ew) {
       for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
@@ -233,7 +246,8 @@ void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_
   std::vector<int32_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
   const vi lane = iota();
   auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
-    const vi slot = selecti(valid, ghmc_slot(x, y, edges, bins), splati(bins + 1)) * kLanes + lane;
+    const vi slot =
+        selecti(valid, ghmc_slot<false>(x, y, edges, bins), splati(bins + 1)) * kLanes + lane;
     alignas(64) int32_t s[kLanes];
     std::memcpy(s, &slot, sizeof s);
     for (int l = 0; l < kLanes; ++l) lane_counts[s[l]] += 1;
@@ -260,6 +274,9 @@ double ghmc_loss_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edg
     acc = splat(0.0f);
     pending = 0;
   };
+  // The tables keep their size branch in this loop (Table::small would save ~10 % of the
+  // pass): without it GCC fuses log1p_unit's last product into the BCE sum (FMA contraction)
+  // and the loss changes in its last bits (docs/performance/losses.md).
   auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) {
     const Logit t = logit_terms(x, true, false);
     const vf d = t.p - y;

@@ -17,8 +17,6 @@
 // The data do not matter: the cost per vector is the same whether all lanes share a bin or
 // not (no fast path tuned to a distribution).
 
-typedef uint32_t vu __attribute__((vector_size(64)));
-
 class SlotHistogram {
  public:
   static constexpr int kSlots = 32;
