@@ -123,9 +123,23 @@ struct PretrainRequest {
   std::string out;
   int64_t iterations = 400;
   double lr = 0.05;
+  std::string optimizer = "sgd";
+  double weight_decay = 1e-4;
+  int64_t imgs_per_gpu = 0;  // scene images per step (their boxes are the crops); 0: data.imgs_per_gpu
+  int64_t crop_size = 64;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
 };
 double pretrain_backbone(const Config& cfg, const PretrainRequest& request);
+// The config's `backbone_pretraining` section (iterations, optimizer, lr, weight_decay,
+// imgs_per_gpu, crop_size) over the defaults above; the defaults alone when it has none.
+PretrainRequest pretrain_request_from(const Config& cfg);
+// Whether the config has a `backbone_pretraining` section and no weights from elsewhere
+// (model.pretrained, load_from and resume_from all unset).
+bool backbone_pretraining_wanted(const Config& cfg);
+// When backbone_pretraining_wanted(cfg), pretrains the config's backbone before training: into
+// <work_dir>/backbone_pretrained.pth, or reusing that file when an earlier run wrote it. Returns
+// the override that points model.pretrained at the file, or "" when nothing is to be done.
+std::string pretrained_backbone_override(const Config& cfg, const torch::Device& device, uint64_t seed);
 
 }  // namespace ghmdet::cli

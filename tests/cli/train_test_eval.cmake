@@ -18,12 +18,18 @@ set(overrides
   lr_config.warmup_iters=5 log_config.interval=5 checkpoint_config.interval=1
   evaluation.interval=2 test_cfg.score_thr=0.0)
 
+# The config's backbone pretraining runs first (4 crop-classification steps) and model.pretrained
+# points at its file.
 run(train "Average Precision  \\(AP\\) @\\[ IoU=0.50:0.95 \\| area=   all \\| maxDets=100 \\]"
-  train ${CONFIG} --work-dir ${WORK}/run --seed 0 --device cpu --cfg-options ${overrides})
+  train ${CONFIG} --work-dir ${WORK}/run --seed 0 --device cpu --cfg-options ${overrides}
+  "backbone_pretraining={iterations: 4, optimizer: adamw, lr: 0.001, imgs_per_gpu: 2}")
+if(NOT train_output MATCHES "pretraining the ResNet-18 backbone on object crops.*crops \\[4/4\\].*backbone weights from [^\n]*run/backbone_pretrained.pth")
+  message(FATAL_ERROR "train: expected 4 pretraining steps, then the backbone loaded from run/backbone_pretrained.pth:\n${train_output}")
+endif()
 if(NOT train_output MATCHES "trained 20 iterations")
   message(FATAL_ERROR "train: expected 20 iterations:\n${train_output}")
 endif()
-foreach(f epoch_1.pth epoch_2.pth latest.pth fashion_mnist_ghm.yaml metrics.jsonl train.log)
+foreach(f backbone_pretrained.pth epoch_1.pth epoch_2.pth latest.pth fashion_mnist_ghm.yaml metrics.jsonl train.log)
   expect_file(${WORK}/run/${f})
 endforeach()
 

@@ -32,4 +32,6 @@ set(tiny_scene_overrides
   data.val.ann_file=${data}/annotations/instances_val.json data.val.img_prefix=${data}/val/
   data.test.ann_file=${data}/annotations/instances_val.json data.test.img_prefix=${data}/val/
   "data.train.img_scale=[64, 64]" "data.val.img_scale=[64, 64]" "data.test.img_scale=[64, 64]"
-  data.imgs_per_gpu=2 data.workers_per_gpu=1)
+  data.imgs_per_gpu=2 data.workers_per_gpu=1
+  # No backbone pretraining unless a script asks for it (train_test_eval.cmake does, briefly).
+  backbone_pretraining=null)

@@ -43,7 +43,10 @@ void check_schema(const Config& c) {
   c.check_keys({"model", "train_cfg", "test_cfg", "dataset_type", "data_root", "img_norm_cfg",
                 "data", "optimizer", "optimizer_config", "lr_config", "checkpoint_config",
                 "log_config", "evaluation", "total_epochs", "log_level", "work_dir", "load_from",
-                "resume_from", "workflow", "dist_params"});
+                "resume_from", "workflow", "dist_params", "backbone_pretraining"});
+  if (c.has("backbone_pretraining")) {
+    c["backbone_pretraining"].check_keys({"iterations", "optimizer", "lr", "weight_decay", "imgs_per_gpu", "crop_size"});
+  }
   if (c.has("dist_params")) {
     c["dist_params"].check_keys({"backend", "timeout", "bucket_size_mb", "overlap", "ghm_stats"});
   }

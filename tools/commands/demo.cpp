@@ -154,6 +154,13 @@ int run_demo(const DemoArgs& a) {
   if (!a.work_dir.empty()) overrides.push_back(Config::string_override("work_dir", a.work_dir));
   overrides.insert(overrides.end(), a.overrides.begin(), a.overrides.end());
   Config cfg = load_config(config, overrides);
+  // The demo configs start from a backbone pretrained on the scenes' objects (their
+  // backbone_pretraining section), as the paper's start from ImageNet weights.
+  const std::string pretrained = pretrained_backbone_override(cfg, device, static_cast<uint64_t>(a.seed));
+  if (!pretrained.empty()) {
+    overrides.push_back(pretrained);
+    cfg = load_config(config, overrides);
+  }
   if (a.minutes > 0) {
     seed_everything(static_cast<uint64_t>(a.seed));
     auto scaled = schedule_for(cfg, a.minutes, device);

@@ -182,10 +182,6 @@ std::vector<std::string> rank_arguments(const TrainArgs& a) {
 }
 
 int run_local_ranks(const TrainArgs& a) {
-  if (a.launcher != "none") {
-    throw Error(fmt::format("--nproc {} starts the processes itself; it cannot be combined with "
-                            "--launcher {}", a.nproc, a.launcher));
-  }
   LocalLaunchOptions o;
   o.nproc = a.nproc;
   std::cerr << fmt::format("starting {} training processes (ranks 0..{}) on this machine\n",
@@ -212,13 +208,32 @@ Config load_train_config(const TrainArgs& a) {
   return load_config(a.config, overrides);
 }
 
-int run_train(const TrainArgs& a) {
+int run_train(const TrainArgs& given) {
+  TrainArgs a = given;
   // Bad input is reported once, before any rank starts.
-  const Config cfg = load_train_config(a);
+  Config cfg = load_train_config(a);
   if (a.nproc > 1) {
+    if (a.launcher != "none") {
+      throw Error(fmt::format("--nproc {} starts the processes itself; it cannot be combined with "
+                              "--launcher {}", a.nproc, a.launcher));
+    }
     distributed_config(cfg);
-    return run_local_ranks(a);
   }
+  // Backbone pretraining (the config's backbone_pretraining section) runs once, here, before any
+  // rank starts; the ranks get its file as model.pretrained.
+  if (a.nproc <= 1 && a.launcher != "none" && distributed_env(parse_launcher(a.launcher)).is_distributed() &&
+      backbone_pretraining_wanted(cfg)) {
+    throw Error(fmt::format("{}: backbone_pretraining cannot run under --launcher {} (every rank would pretrain); "
+                            "run `ghmdet pretrain-backbone` first and set model.pretrained, or use --nproc",
+                            a.config, a.launcher));
+  }
+  const std::string pretrained =
+      pretrained_backbone_override(cfg, device_from_flag(a.device), a.seed >= 0 ? static_cast<uint64_t>(a.seed) : 0);
+  if (!pretrained.empty()) {
+    a.overrides.push_back(pretrained);
+    cfg = load_train_config(a);
+  }
+  if (a.nproc > 1) return run_local_ranks(a);
   TrainRequest request;
   request.config_file = a.config;
   if (a.seed >= 0) request.seed = static_cast<uint64_t>(a.seed);

@@ -60,7 +60,16 @@ CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone,
   for (auto& p : backbone.module.parameters())
     if (p.requires_grad()) params.push_back(p);
   for (auto& p : classifier->parameters()) params.push_back(p);
-  torch::optim::SGD sgd(params, torch::optim::SGDOptions(o.lr()).momentum(o.momentum()).weight_decay(o.weight_decay()));
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (o.optimizer() == "sgd") {
+    optimizer = std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(o.lr()).momentum(o.momentum()).weight_decay(o.weight_decay()));
+  } else if (o.optimizer() == "adamw") {
+    optimizer = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr()).betas({o.momentum(), 0.999}).weight_decay(o.weight_decay()));
+  } else {
+    throw Error("crop pretraining: unknown optimizer '" + o.optimizer() + "' (expected sgd or adamw)");
+  }
 
   CropPretrainingResult result;
   int64_t epoch = 0, empty_batches = 0;
@@ -90,14 +99,14 @@ CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone,
                        static_cast<double>(std::max<int64_t>(1, o.iterations() - o.warmup_iters()));
       lr *= 0.5 * (1.0 + std::cos(kPi * t));
     }
-    for (auto& group : sgd.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
 
     auto features = backbone.last_features(crops).mean({2, 3});
     auto logits = classifier->forward(features);
     auto loss = torch::nn::functional::cross_entropy(logits, labels);
-    sgd.zero_grad();
+    optimizer->zero_grad();
     loss.backward();
-    sgd.step();
+    optimizer->step();
     ++it;
 
     window_loss += loss.item<double>();

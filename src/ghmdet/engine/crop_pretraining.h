@@ -12,7 +12,8 @@
 // normalised, flipped) becomes a square crop around the box (side = longer box side x
 // (1 + 2 * context), clipped to the image), bilinearly resized to crop_size x crop_size; the
 // backbone's last output, averaged over space, goes through a temporary linear classifier;
-// cross-entropy against the box label; SGD with momentum, linear warm-up then cosine decay.
+// cross-entropy against the box label; SGD with momentum (or AdamW), linear warm-up then cosine
+// decay.
 // Batches without boxes are skipped. The classifier exists only during pretraining.
 //
 // The result is saved as a torchvision ResNet state dict (conv1.*, bn1.*, layer1..4.*, fc.*) in
@@ -33,6 +34,7 @@ namespace ghmdet {
 struct CropPretrainingOptions {
   TORCH_ARG(int64_t, iterations) = 400;
   TORCH_ARG(int64_t, warmup_iters) = 40;
+  TORCH_ARG(std::string, optimizer) = "sgd";  // "sgd" (momentum) or "adamw" (momentum = beta1)
   TORCH_ARG(double, lr) = 0.05;
   TORCH_ARG(double, momentum) = 0.9;
   TORCH_ARG(double, weight_decay) = 1e-4;
