@@ -2,13 +2,13 @@
 //
 // Blocks hold about kBlockElements elements whatever the thread count, and per-block partial
 // results are reduced in block order, so the fused losses are bit-identical for any number of
-// threads. Blocks run on torch's intra-op pool (at::parallel_for).
+// threads. Blocks run on torch's intra-op pool (at::parallel_for, in row_blocks.cpp).
 #pragma once
-
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 
 namespace ghmdet::loss_kernels {
 
@@ -23,12 +23,15 @@ struct RowBlocks {
   // fn(block, row_begin, row_end) for every block, in parallel.
   template <class Fn>
   void parallel(Fn&& fn) const {
-    at::parallel_for(0, count, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        fn(b, b * rows_per_block, std::min(rows, (b + 1) * rows_per_block));
-      }
-    });
+    using F = std::remove_reference_t<Fn>;
+    run(+[](void* f, int64_t b, int64_t r0, int64_t r1) { (*static_cast<F*>(f))(b, r0, r1); },
+        const_cast<void*>(static_cast<const void*>(std::addressof(fn))));
   }
+
+ private:
+  // Calls call(fn, block, row_begin, row_end) for every block on torch's intra-op threads.
+  using Call = void (*)(void* fn, int64_t block, int64_t row_begin, int64_t row_end);
+  void run(Call call, void* fn) const;
 };
 
 }  // namespace ghmdet::loss_kernels
