@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """R50-FPN RetinaNet on CPU: GHMDet beside torchvision, same shapes, same thread count.
 
-    /usr/bin/python3 scripts/bench/retinanet_side_by_side.py [--threads 2] [--iters 5]
+    /usr/bin/python3 scripts/bench/retinanet_side_by_side.py [--threads 2] [--iters 5] [--rounds 1]
         [--ghmdet-bench build/bench/modeling/bench_retinanet]
 
 Measures (seconds per call, median of --iters after one warm-up):
@@ -14,6 +14,12 @@ Measures (seconds per call, median of --iters after one warm-up):
     norm_eval, GHM-C + GHM-R).
 The GHMDet side runs the Google Benchmark program given by --ghmdet-bench (if it exists) with the
 same OMP_NUM_THREADS, and the two are printed side by side.
+
+Each figure comes as wall time and as process CPU time (all threads). On a machine shared with
+other jobs the wall time measures the load more than the program; the CPU time is much less
+affected (set OMP_WAIT_POLICY=passive so that waiting threads do not spin and count as work).
+--rounds N repeats the whole comparison N times, so that the two sides alternate under a load
+that changes over time.
 """
 import argparse
 import json
@@ -38,13 +44,15 @@ def build(min_size, max_size):
 
 
 def timeit(fn, iters):
+    """(median wall s, median process CPU s) per call, after one warm-up call."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(iters):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def torchvision_figures(iters):
@@ -90,7 +98,7 @@ def ghmdet_figures(binary, threads, iters):
         if b.get("aggregate_name") == "median":
             key = b["run_name"].split("/iterations")[0].split("/real_time")[0]
             if key in names:
-                out[names[key]] = b["real_time"] / 1e3  # ms → s
+                out[names[key]] = (b["real_time"] / 1e3, b["cpu_time"] / 1e3)  # ms → s
     return out
 
 
@@ -99,15 +107,21 @@ def main():
     ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())))
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--ghmdet-bench", default="build/bench/modeling/bench_retinanet")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    tv = torchvision_figures(args.iters)
-    gd = ghmdet_figures(args.ghmdet_bench, args.threads, args.iters)
-    print(f"threads: {args.threads}, torch {torch.__version__}")
-    print(f"{'case':28s} {'torchvision s':>14s} {'GHMDet s':>10s} {'speed-up':>9s}")
-    for k, v in tv.items():
-        g = gd.get(k)
-        print(f"{k:28s} {v:14.3f} {g if g else float('nan'):10.3f} {v / g if g else float('nan'):9.2f}")
+    nan = (float("nan"), float("nan"))
+    for r in range(args.rounds):
+        load = os.getloadavg()[0]
+        tv = torchvision_figures(args.iters)
+        gd = ghmdet_figures(args.ghmdet_bench, args.threads, args.iters)
+        print(f"round {r + 1}/{args.rounds}, threads: {args.threads}, torch {torch.__version__}, "
+              f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"{'case':24s} {'wall: torchvision s':>20s} {'GHMDet s':>9s} {'speed-up':>9s}"
+              f" {'CPU: torchvision s':>19s} {'GHMDet s':>9s} {'speed-up':>9s}")
+        for k, (tw, tc) in tv.items():
+            gw, gc = gd.get(k, nan)
+            print(f"{k:24s} {tw:20.3f} {gw:9.3f} {tw / gw:9.2f} {tc:19.3f} {gc:9.3f} {tc / gc:9.2f}")
 
 
 if __name__ == "__main__":
