@@ -24,14 +24,19 @@ typedef int32_t vi __attribute__((vector_size(64)));
 typedef uint32_t vu __attribute__((vector_size(64)));
 
 #define GHMDET_INLINE inline __attribute__((always_inline))
+// The per-vector body lambdas too: without AVX-512 a 16-lane vector does not fit a register,
+// GCC may leave the body out of line and pass every vector through the stack.
+#define GHMDET_LAMBDA_INLINE __attribute__((always_inline))
+
+#include "ghmdet/losses/kernels/lanewise.inl"
 
 GHMDET_INLINE vf splat(float v) { return vf{} + v; }
 GHMDET_INLINE vi splati(int32_t v) { return vi{} + v; }
 GHMDET_INLINE vi iota() { return vi{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; }
-GHMDET_INLINE vf select(vi m, vf a, vf b) { return m ? a : b; }
-GHMDET_INLINE vi selecti(vi m, vi a, vi b) { return m ? a : b; }
+GHMDET_INLINE vf select(vi m, vf a, vf b) { return select_lanes(m, a, b); }
+GHMDET_INLINE vi selecti(vi m, vi a, vi b) { return select_lanes(m, a, b); }
 GHMDET_INLINE vf vabs(vf v) { return (vf)((vi)v & 0x7fffffff); }
-GHMDET_INLINE vf vmax0(vf v) { return select(v > 0.0f, v, splat(0.0f)); }
+GHMDET_INLINE vf vmax0(vf v) { return select(gt(v, splat(0.0f)), v, splat(0.0f)); }
 
 GHMDET_INLINE vf load(const float* p, int n) {
   vf v = splat(0.0f);
@@ -53,7 +58,7 @@ GHMDET_INLINE void store(float* p, int n, vf v) {
 
 // exp(a) for a <= 0 (NaN propagates; below -87 flushes to 0, where exp is < 2^-125).
 GHMDET_INLINE vf exp_nonpos(vf a) {
-  const vi under = a < -87.0f;
+  const vi under = lt(a, splat(-87.0f));
   const vf ac = select(under, splat(-87.0f), a);
   const vi n = __builtin_convertvector(ac * 1.44269504088896341f - 0.5f, vi);  // round(), a <= 0
   const vf nf = __builtin_convertvector(n, vf);
@@ -90,7 +95,7 @@ GHMDET_INLINE vf log_pos(vf q) {
   const vi bits = (vi)q;
   vi ex = ((bits >> 23) & 0xff) - 127;
   vf m = (vf)((bits & 0x7fffff) | 0x3f800000);  // [1, 2)
-  const vi big = m > 1.41421356f;
+  const vi big = gt(m, splat(1.41421356f));
   m = select(big, m * 0.5f, m);
   ex = selecti(big, ex + 1, ex);
   const vf f = m - 1.0f;
@@ -116,7 +121,7 @@ GHMDET_INLINE Logit logit_terms(vf x, bool want_log, bool want_omp) {
   Logit t;
   t.e = exp_nonpos(-vabs(x));
   const vf den = 1.0f + t.e;
-  const vi pos = x >= 0.0f;
+  const vi pos = ge(x, splat(0.0f));
   t.p = select(pos, splat(1.0f), t.e) / den;
   t.omp = want_omp ? select(pos, t.e, splat(1.0f)) / den : splat(0.0f);
   t.softplus_neg = want_log ? log1p_unit(t.e) : splat(0.0f);
@@ -152,11 +157,11 @@ GHMDET_INLINE vi ghm_bin(vf g, const Table& edges, int bins) {
   // g beyond the last edge to `bins`, and the last line sends NaN there.
   vu u = (vu)__builtin_convertvector(g * static_cast<float>(bins), vi);
   const vu top = (vu{} + static_cast<uint32_t>(bins - 1));
-  vi b = (vi)(u < top ? u : top);
+  vi b = selecti(lt(u, top), (vi)u, (vi)top);
   const vf lo = kSmallEdges ? edges.small(b) : edges(b);
   const vf hi = kSmallEdges ? edges.small(b + 1) : edges(b + 1);
-  b = selecti(g < lo, b - 1, selecti(g >= hi, b + 1, b));
-  return selecti(g == g, b, splati(bins));
+  b = selecti(lt(g, lo), b - 1, selecti(ge(g, hi), b + 1, b));
+  return selecti(eq(g, g), b, splati(bins));
 }
 
 // Calls body(offset, lanes, x, y, w, valid) for every vector of the rows [r0, r1), and
@@ -185,7 +190,7 @@ GHMDET_INLINE void for_rows(const ClsView& v, int64_t r0, int64_t r1, Body&& bod
       const vf x = load(v.x + row + c0, n);
       vf y;
       if (kLabels) {
-        y = select(lane + static_cast<int32_t>(c0) == label, splat(1.0f), splat(0.0f));
+        y = select(eq(lane + static_cast<int32_t>(c0), splati(label)), splat(1.0f), splat(0.0f));
       } else {
         y = load(v.target + row + c0, n);
       }
@@ -193,12 +198,12 @@ GHMDET_INLINE void for_rows(const ClsView& v, int64_t r0, int64_t r1, Body&& bod
       vi valid;
       if (kElemWeight) {
         w = load(v.weight + row + c0, n);
-        valid = w > 0.0f;
+        valid = gt(w, splat(0.0f));
       } else {
         w = splat(wr);
         valid = splati(-1);
       }
-      if (n < kLanes) valid &= lane < n;
+      if (n < kLanes) valid &= lt(lane, splati(n));
       body(row + c0, n, x, y, w, valid);
     }
   }
@@ -230,7 +235,7 @@ void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_
   static_assert(SlotHistogram::kSlots <= Table::kSmallSize, "the edges fit one permute");
   if (bins + 1 <= SlotHistogram::kSlots) {  // every GHM-C config seen so far (bins = 30)
     SlotHistogram hist(bins + 1);
-    auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
+    auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) GHMDET_LAMBDA_INLINE {
       hist.add(ghmc_slot<true>(x, y, edges, bins), valid);
     };
     with_layout(v, [&](auto lab, auto ew) {
@@ -245,7 +250,7 @@ void ghmc_histogram(const ClsView& v, int64_t r0, int64_t r1, const float* edge_
   const int slots = bins + 2;
   std::vector<int32_t> lane_counts(static_cast<size_t>(slots) * kLanes, 0);
   const vi lane = iota();
-  auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) {
+  auto body = [&](int64_t, int, vf x, vf y, vf, vi valid) GHMDET_LAMBDA_INLINE {
     const vi slot =
         selecti(valid, ghmc_slot<false>(x, y, edges, bins), splati(bins + 1)) * kLanes + lane;
     alignas(64) int32_t s[kLanes];
@@ -277,7 +282,7 @@ double ghmc_loss_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edg
   // The tables keep their size branch in this loop (Table::small would save ~10 % of the
   // pass): without it GCC fuses log1p_unit's last product into the BCE sum (FMA contraction)
   // and the loss changes in its last bits (docs/performance/losses.md).
-  auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) {
+  auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) GHMDET_LAMBDA_INLINE {
     const Logit t = logit_terms(x, true, false);
     const vf d = t.p - y;
     const vf c = coef(ghm_bin(vabs(d), edges, bins));
@@ -304,7 +309,7 @@ GHMDET_INLINE vf pow_gamma(vf q, float gamma, int int_gamma) {
     for (int i = 0; i < int_gamma; ++i) r *= q;
     return r;
   }
-  return select(q > 0.0f, exp_nonpos(gamma * log_pos(q)), splat(0.0f));
+  return select(gt(q, splat(0.0f)), exp_nonpos(gamma * log_pos(q)), splat(0.0f));
 }
 
 GHMDET_INLINE int integer_gamma(float gamma) {
@@ -340,7 +345,7 @@ double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp
     acc = splat(0.0f);
     pending = 0;
   };
-  auto body = [&](int64_t, int, vf x, vf y, vf w, vi valid) {
+  auto body = [&](int64_t, int, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
     const FocalTerms f = focal_terms(x, y, fp, int_gamma);
     acc += select(valid, w * f.alpha_t * f.qg * f.bce, splat(0.0f));
     if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
@@ -355,18 +360,18 @@ double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp
 void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp, float scale,
                 float* grad) {
   const int int_gamma = integer_gamma(fp.gamma);
-  auto body = [&](int64_t off, int n, vf x, vf y, vf w, vi valid) {
+  auto body = [&](int64_t off, int n, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
     const FocalTerms f = focal_terms(x, y, fp, int_gamma);
     // d/dx [alpha_t q^g BCE] = alpha_t (q^g (p - y) + g q^(g-1) dq/dx BCE), dq/dx =
     // (1 - 2y) p (1 - p); q^(g-1) is taken as q^g / q (0 at q = 0).
-    const vf qgm1 = select(f.q > 0.0f, f.qg / f.q, splat(0.0f));
+    const vf qgm1 = select(gt(f.q, splat(0.0f)), f.qg / f.q, splat(0.0f));
     const vf dq = (1.0f - 2.0f * y) * f.t.p * f.t.omp;
     const vf d = f.alpha_t * (f.qg * (f.t.p - y) + fp.gamma * qgm1 * dq * f.bce);
     // Gradients below FLT_MIN (confident logits: about (1 + gamma) q^(gamma + 1)) are written
     // as 0, not as subnormals, which would slow every later operation on them (the head's
     // backward) on x86; larger values, infinities and NaN are unchanged.
     const vf g = (scale * w) * d;
-    store(grad + off, n, select(valid & ~(vabs(g) < kFltMin), g, splat(0.0f)));  // NaN stays
+    store(grad + off, n, select(valid & ~lt(vabs(g), splat(kFltMin)), g, splat(0.0f)));  // NaN stays
   };
   auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
   with_layout(v, [&](auto lab, auto ew) {
@@ -375,6 +380,7 @@ void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp,
 }
 
 #undef GHMDET_INLINE
+#undef GHMDET_LAMBDA_INLINE
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #pragma GCC target("avx2,fma,bmi,bmi2,popcnt")
 #define GHMDET_KERNEL_ISA avx2
 #define GHMDET_KERNEL_ISA_NAME "avx2"
+#define GHMDET_KERNEL_REGISTER_BYTES 32  // widest vector register (lanewise.inl)
 #include "ghmdet/losses/kernels/cls_kernels.inl"
 #pragma GCC pop_options
 #endif

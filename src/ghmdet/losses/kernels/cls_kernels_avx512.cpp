@@ -12,6 +12,7 @@
 #pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,bmi,bmi2,popcnt")
 #define GHMDET_KERNEL_ISA avx512
 #define GHMDET_KERNEL_ISA_NAME "avx512"
+#define GHMDET_KERNEL_REGISTER_BYTES 64  // widest vector register (lanewise.inl)
 #include "ghmdet/losses/kernels/cls_kernels.inl"
 #pragma GCC pop_options
 #endif

@@ -9,4 +9,5 @@
 
 #define GHMDET_KERNEL_ISA portable
 #define GHMDET_KERNEL_ISA_NAME "portable"
+#define GHMDET_KERNEL_REGISTER_BYTES 16  // widest vector register (lanewise.inl)
 #include "ghmdet/losses/kernels/cls_kernels.inl"
