@@ -4,9 +4,10 @@
 // ResNet-18 FPN) on them, tests the last checkpoint on the validation scenes (COCO table,
 // results file) and draws detection pictures, then says where everything is.
 //
-// The shipped schedule is sized for about 10 minutes on 2 CPU cores. --minutes M re-sizes it
-// for this machine: a few training steps are timed first, and total_epochs and the lr steps
-// are scaled (keeping their proportions) so training takes about M minutes.
+// The shipped schedule (backbone pretraining, then training) is sized for about 10 minutes on 2
+// CPU cores. --minutes M re-sizes it for this machine: after the pretraining, a few training
+// steps are timed, and total_epochs and the lr steps are scaled (keeping their proportions) so
+// that pretraining and training together take about M minutes.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -138,8 +139,8 @@ std::vector<std::string> schedule_for(const Config& cfg, double minutes, const t
       if (scaled >= 1 && scaled < epochs && (steps.empty() || scaled > steps.back())) steps.push_back(scaled);
     }
   }
-  std::cout << fmt::format("--minutes {}: {:.2f} s per iteration, {} iterations per epoch -> {} epochs (lr steps "
-                           "after [{}])\n",
+  std::cout << fmt::format("{:.1f} min of training: {:.2f} s per iteration, {} iterations per epoch -> {} epochs "
+                           "(lr steps after [{}])\n",
                            minutes, step_s, iters, epochs, fmt::join(steps, ", "));
   return {fmt::format("total_epochs={}", epochs), fmt::format("lr_config.step=[{}]", fmt::join(steps, ", "))};
 }
@@ -156,14 +157,23 @@ int run_demo(const DemoArgs& a) {
   Config cfg = load_config(config, overrides);
   // The demo configs start from a backbone pretrained on the scenes' objects (their
   // backbone_pretraining section), as the paper's start from ImageNet weights.
+  const auto pretraining_start = std::chrono::steady_clock::now();
   const std::string pretrained = pretrained_backbone_override(cfg, device, static_cast<uint64_t>(a.seed));
+  const double pretraining_minutes =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - pretraining_start).count() / 60.0;
   if (!pretrained.empty()) {
     overrides.push_back(pretrained);
     cfg = load_config(config, overrides);
   }
   if (a.minutes > 0) {
+    // --minutes is the whole job's budget: what pretraining took is not left for training.
+    const double left = std::max(1.0, a.minutes - pretraining_minutes);
+    if (!pretrained.empty()) {
+      std::cout << fmt::format("--minutes {}: {:.1f} min went to backbone pretraining, {:.1f} min left for training\n",
+                               a.minutes, pretraining_minutes, left);
+    }
     seed_everything(static_cast<uint64_t>(a.seed));
-    auto scaled = schedule_for(cfg, a.minutes, device);
+    auto scaled = schedule_for(cfg, left, device);
     overrides.insert(overrides.end(), scaled.begin(), scaled.end());
     cfg = load_config(config, overrides);
   }
