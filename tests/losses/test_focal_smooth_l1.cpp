@@ -153,6 +153,30 @@ TEST(FocalLoss, HandComputedSingleElements) {
               0.25 * 0.25 * l2 + 0.75 * 0.25 * l2, 1e-7);
 }
 
+// Loss and gradient bit for bit with 1, 2 and 3 threads (4 row blocks, split unevenly).
+TEST(FocalLoss, ResultsDoNotDependOnTheThreadCount) {
+  const auto x = torch::randn({5000, 20}) * 3;
+  const auto labels = torch::randint(0, 21, {5000}, torch::kLong);
+  const auto w = (torch::rand({5000}) > 0.1).to(torch::kFloat);
+  const int threads = torch::get_num_threads();
+  std::vector<float> losses;
+  std::vector<torch::Tensor> grads;
+  for (int t : {1, 2, 3}) {
+    torch::set_num_threads(t);
+    FocalLoss focal(FocalLossOptions().gamma(2.0).alpha(0.25));
+    auto xt = x.clone().requires_grad_(true);
+    const auto loss = focal->forward(xt, labels, w, 100.0);
+    loss.backward();
+    losses.push_back(loss.item<float>());
+    grads.push_back(xt.grad());
+  }
+  torch::set_num_threads(threads);
+  EXPECT_EQ(losses[0], losses[1]);
+  EXPECT_EQ(losses[0], losses[2]);
+  EXPECT_TRUE(torch::equal(grads[0], grads[1]));
+  EXPECT_TRUE(torch::equal(grads[0], grads[2]));
+}
+
 TEST(FocalLoss, HalfPrecisionInputs) {
   FocalLoss focal;
   const auto x = (torch::randn({16, 5}) * 3).to(torch::kHalf).requires_grad_(true);
