@@ -279,25 +279,30 @@ double ghmc_loss_grad(const ClsView& v, int64_t r0, int64_t r1, const float* edg
     acc = splat(0.0f);
     pending = 0;
   };
-  // The tables keep their size branch in this loop (Table::small would save ~10 % of the
-  // pass): without it GCC fuses log1p_unit's last product into the BCE sum (FMA contraction)
-  // and the loss changes in its last bits (docs/performance/losses.md).
-  auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) GHMDET_LAMBDA_INLINE {
-    const Logit t = logit_terms(x, true, false);
-    const vf d = t.p - y;
-    const vf c = coef(ghm_bin(vabs(d), edges, bins));
-    const vf bce = vmax0(x) - x * y + t.softplus_neg;
-    // c * bce, not a select: an unbinned NaN lane (c = 0) must still make the sum NaN.
-    acc += select(valid, c * bce, splat(0.0f));
-    if (grad) store(grad + off, n, select(valid, c * d, splat(0.0f)));
-    if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
-  };
   auto skip = [&](int64_t r) {
     if (grad) std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols);
   };
-  with_layout(v, [&](auto lab, auto ew) {
-    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
-  });
+  auto run = [&](auto small_tables) {
+    constexpr bool kSmall = decltype(small_tables)::value;
+    auto body = [&](int64_t off, int n, vf x, vf y, vf, vi valid) GHMDET_LAMBDA_INLINE {
+      const Logit t = logit_terms(x, true, false);
+      const vf d = t.p - y;
+      const vf c = kSmall ? coef.small(ghm_bin<true>(vabs(d), edges, bins))
+                          : coef(ghm_bin<false>(vabs(d), edges, bins));
+      // unfused: the sum is rounded after log1p_unit's last product, as it always was (GCC
+      // fuses the two, or not, depending on the shape of the loop).
+      const vf bce = vmax0(x) - x * y + unfused(t.softplus_neg);
+      // c * bce, not a select: an unbinned NaN lane (c = 0) must still make the sum NaN.
+      acc += select(valid, c * bce, splat(0.0f));
+      if (grad) store(grad + off, n, select(valid, c * d, splat(0.0f)));
+      if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
+    };
+    with_layout(v, [&](auto lab, auto ew) {
+      for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
+    });
+  };
+  // The table size is known per call: no branch on it in the loop.
+  if (bins + 1 <= Table::kSmallSize) run(std::true_type{}); else run(std::false_type{});
   flush();
   return total;
 }

@@ -78,3 +78,15 @@ GHMDET_INLINE V select_lanes(vi m, V a, V b) {
     return r;
   }
 }
+
+// v, which the compiler may not fuse with the operation that consumes it (no FMA contraction):
+// an empty asm on each register-sized piece hides where the value came from.
+GHMDET_INLINE vf unfused(vf v) {
+#if defined(__x86_64__) || defined(__i386__)
+  typename Piece<vf>::type p[kPieces];
+  std::memcpy(p, &v, sizeof v);
+  for (int i = 0; i < kPieces; ++i) asm("" : "+v"(p[i]));
+  std::memcpy(&v, p, sizeof v);
+#endif
+  return v;
+}
