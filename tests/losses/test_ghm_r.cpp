@@ -11,6 +11,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/losses/ghm_r.h"
 #include "ghmdet/losses/ghm_r_paths.h"
+#include "thread_invariance.h"
 #include "loss_oracles.h"
 
 namespace ghmdet {
@@ -173,26 +174,14 @@ TEST(GHMR, GradientMatchesFiniteDifferences) {
 
 // Loss and gradient bit for bit with 1, 2 and 3 threads (5 blocks of elements).
 TEST(GHMR, ResultsDoNotDependOnTheThreadCount) {
-  const auto pred = torch::randn({40000, 4}) * 0.5;
   const auto target = torch::randn({40000, 4}) * 0.5;
   const auto w = (torch::rand({40000, 1}) > 0.5).to(torch::kFloat).expand({40000, 4}).contiguous();
-  const int threads = torch::get_num_threads();
-  std::vector<float> losses;
-  std::vector<torch::Tensor> grads;
-  for (int t : {1, 2, 3}) {
-    torch::set_num_threads(t);
-    GHMR m(GHMROptions().mu(0.02).bins(10).momentum(0.7));
-    auto p = pred.clone().requires_grad_(true);
-    const auto loss = m->forward(p, target, w);
-    loss.backward();
-    losses.push_back(loss.item<float>());
-    grads.push_back(p.grad());
-  }
-  torch::set_num_threads(threads);
-  EXPECT_EQ(losses[0], losses[1]);
-  EXPECT_EQ(losses[0], losses[2]);
-  EXPECT_TRUE(torch::equal(grads[0], grads[1]));
-  EXPECT_TRUE(torch::equal(grads[0], grads[2]));
+  testing::expect_same_result_for_1_2_3_threads(
+      [&](const torch::Tensor& pred) {
+        GHMR m(GHMROptions().mu(0.02).bins(10).momentum(0.7));
+        return m->forward(pred, target, w);
+      },
+      torch::randn({40000, 4}) * 0.5);
 }
 
 TEST(GHMR, StateSurvivesSaveAndLoad) {
