@@ -19,8 +19,13 @@ struct PretrainArgs {
 
 std::function<int()> setup(CLI::App& sub) {
   auto a = std::make_shared<PretrainArgs>();
-  sub.add_option("config", a->config, "Config file (YAML): model.backbone and data.train are used")->required();
+  sub.add_option("config", a->config,
+                 "Config file (YAML): model.backbone and data.train are used; its backbone_pretraining section "
+                 "gives the defaults of the flags below")
+      ->required();
   sub.add_option("--out", a->request.out, "Where the backbone weights go (.pth)")->required();
+  // The defaults shown are the built-in ones; a config with a backbone_pretraining section
+  // replaces them for the flags not given.
   a->iters_flag = sub.add_option("--iters", a->request.iterations, "Classification iterations (one detection batch each)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -30,7 +35,9 @@ std::function<int()> setup(CLI::App& sub) {
   a->optimizer_flag = sub.add_option("--optimizer", a->request.optimizer, "sgd (momentum 0.9) or adamw")
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "adamw"}));
-  a->weight_decay_flag = sub.add_option("--weight-decay", a->request.weight_decay, "Weight decay")->capture_default_str();
+  a->weight_decay_flag = sub.add_option("--weight-decay", a->request.weight_decay, "Weight decay")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   sub.add_option("--seed", a->request.seed, "Random seed")->capture_default_str();
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");

@@ -221,7 +221,8 @@ int run_train(const TrainArgs& given) {
   }
   // Backbone pretraining (the config's backbone_pretraining section) runs once, here, before any
   // rank starts; the ranks get its file as model.pretrained.
-  if (a.nproc <= 1 && a.launcher != "none" && distributed_env(parse_launcher(a.launcher)).is_distributed() &&
+  // (--nproc with --launcher was refused above.)
+  if (a.launcher != "none" && distributed_env(parse_launcher(a.launcher)).is_distributed() &&
       backbone_pretraining_wanted(cfg)) {
     throw Error(fmt::format("{}: backbone_pretraining cannot run under --launcher {} (every rank would pretrain); "
                             "run `ghmdet pretrain-backbone` first and set model.pretrained, or use --nproc",
