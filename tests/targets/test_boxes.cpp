@@ -41,6 +41,22 @@ TEST(Boxes, IouAndIofMatchScalarLoop) {
   }
 }
 
+// Many columns: the CPU kernel splits them into chunks that run in parallel; the result must
+// not depend on the chunking or the thread count (the tensor-op version is the oracle).
+TEST(Boxes, ManyColumnsMatchTensorOpsWithOneAndTwoThreads) {
+  auto a = random_boxes(7, 3), b = random_boxes(10001, 4);
+  const int saved = torch::get_num_threads();
+  for (int threads : {1, 2}) {
+    torch::set_num_threads(threads);
+    for (bool iof : {false, true}) {
+      auto fast = iof ? box_iof(a, b, 1.0) : box_iou(a, b, 1.0);
+      auto oracle = box_overlaps_tensor_ops(a, b, 1.0, iof);
+      EXPECT_TRUE(torch::allclose(fast, oracle, 1e-6, 1e-7)) << threads << " threads, iof " << iof;
+    }
+  }
+  torch::set_num_threads(saved);
+}
+
 TEST(Boxes, PlusOneConventionByHand) {
   auto a = torch::tensor({{0.f, 0.f, 9.f, 9.f}});
   auto b = torch::tensor({{5.f, 0.f, 14.f, 9.f}});

@@ -1,11 +1,10 @@
 #include "ghmdet/structures/boxes.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/parallel_for.h"
 
 namespace ghmdet {
 
@@ -29,26 +28,27 @@ torch::Tensor box_area(const torch::Tensor& boxes, double pixel_offset) {
 namespace {
 
 // Pairwise overlap on the CPU in one pass: no [N, M, 2] temporaries (a 30 x 136k IoU matrix
-// would otherwise allocate and page-fault several 32 MB tensors).
+// would otherwise allocate and page-fault several 32 MB tensors). Chunks of columns run in
+// parallel: M (anchors) is large where N (ground-truth boxes) is often a handful.
 template <typename T>
 void overlap_cpu(const T* a, int64_t n, const T* b, int64_t m, T off, bool iof, T* out) {
-  std::vector<T> area_b(m);
-  for (int64_t j = 0; j < m; ++j) {
-    area_b[j] = (b[4 * j + 2] - b[4 * j] + off) * (b[4 * j + 3] - b[4 * j + 1] + off);
-  }
-  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> bx1(m), by1(m), bx2(m), by2(m);
-    for (int64_t j = 0; j < m; ++j) {
-      bx1[j] = b[4 * j];
-      by1[j] = b[4 * j + 1];
-      bx2[j] = b[4 * j + 2];
-      by2[j] = b[4 * j + 3];
+  constexpr int64_t kColumnsPerChunk = 4096;
+  parallel_for(0, m, kColumnsPerChunk, [&](int64_t begin, int64_t end) {
+    const int64_t w_chunk = end - begin;
+    std::vector<T> bx1(w_chunk), by1(w_chunk), bx2(w_chunk), by2(w_chunk), area_b(w_chunk);
+    for (int64_t j = 0; j < w_chunk; ++j) {
+      const T* bj = b + 4 * (begin + j);
+      bx1[j] = bj[0];
+      by1[j] = bj[1];
+      bx2[j] = bj[2];
+      by2[j] = bj[3];
+      area_b[j] = (bj[2] - bj[0] + off) * (bj[3] - bj[1] + off);
     }
-    for (int64_t i = begin; i < end; ++i) {
+    for (int64_t i = 0; i < n; ++i) {
       const T ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
       const T area_a = (ax2 - ax1 + off) * (ay2 - ay1 + off);
-      T* row = out + i * m;
-      for (int64_t j = 0; j < m; ++j) {
+      T* row = out + i * m + begin;
+      for (int64_t j = 0; j < w_chunk; ++j) {
         const T w = std::max(T(0), std::min(ax2, bx2[j]) - std::max(ax1, bx1[j]) + off);
         const T h = std::max(T(0), std::min(ay2, by2[j]) - std::max(ay1, by1[j]) + off);
         const T inter = w * h;

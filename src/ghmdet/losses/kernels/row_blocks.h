@@ -2,7 +2,7 @@
 //
 // Blocks hold about kBlockElements elements whatever the thread count, and per-block partial
 // results are reduced in block order, so the fused losses are bit-identical for any number of
-// threads. Blocks run on torch's intra-op pool (at::parallel_for, in row_blocks.cpp).
+// threads. Blocks run on torch's intra-op pool (ghmdet::parallel_for, core/parallel_for.h).
 #pragma once
 
 #include <algorithm>
