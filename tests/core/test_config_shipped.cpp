@@ -70,7 +70,7 @@ void check_schema(const Config& c) {
       const Config h = m["bbox_head"];
       h.check_keys({"type", "num_classes", "in_channels", "stacked_convs", "feat_channels",
                     "octave_base_scale", "scales_per_octave", "anchor_ratios", "anchor_strides",
-                    "anchor_sizes", "target_means", "target_stds", "loss_cls", "loss_bbox",
+                    "anchor_sizes", "anchor_base_sizes", "target_means", "target_stds", "loss_cls", "loss_bbox",
                     "norm_cfg"});
       if (h.has("loss_cls")) h["loss_cls"].check_keys(kLossKeys);
       if (h.has("loss_bbox")) h["loss_bbox"].check_keys(kLossKeys);

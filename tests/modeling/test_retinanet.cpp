@@ -133,6 +133,24 @@ Batch tiny_training_batch() {
   return b;
 }
 
+TEST(RetinaNet, AnchorBaseSizesAreCheckedAgainstTheStrides) {
+  auto with = [](const std::string& line) {
+    std::string text = kTinyLegacyConfig;
+    const std::string key = "    anchor_strides: [8, 16, 32, 64, 128]\n";
+    text.replace(text.find(key), key.size(), key + line);
+    auto cfg = Config::from_string(text);
+    return build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
+  };
+  EXPECT_NO_THROW(with("    anchor_base_sizes: [16, 16, 32, 64, 128]\n"));
+  try {
+    with("    anchor_base_sizes: [8, 16]\n");
+    FAIL() << "2 base sizes for 5 strides accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("anchor_base_sizes"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(with("    anchor_base_sizes: [0, 16, 32, 64, 128]\n"), Error);
+}
+
 TEST(RetinaNet, BuildFromConfigTrainsAndPredicts) {
   auto cfg = Config::from_string(kTinyLegacyConfig);
   auto model = build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);

@@ -36,6 +36,21 @@ TEST(AnchorGenerator, LegacyBaseAnchorsMatchSpecTable) {
   }
 }
 
+// anchor_base_sizes: a stride-8 level with base size 16 has exactly the reference's stride-16
+// base anchors (size and legacy centre both follow the base size), the grid still steps by 8.
+TEST(AnchorGenerator, BaseSizesReplaceTheStrideAsBaseSize) {
+  auto options = AnchorGeneratorOptions::from_conventions(DetectorConventions::preset("legacy"));
+  options.base_sizes({16, 16, 32, 64, 128});
+  AnchorGenerator gen(options);
+  auto fx = load_targets_fixture("anchors.json");
+  EXPECT_TRUE(torch::equal(gen.base_anchors(0), json_tensor(fx["legacy_base"][1])));
+  EXPECT_TRUE(torch::equal(gen.base_anchors(1), json_tensor(fx["legacy_base"][1])));
+  auto grid = gen.grid_anchors({{1, 2}, {1, 1}, {1, 1}, {1, 1}, {1, 1}}, {8, 16}, torch::kCPU);
+  EXPECT_TRUE(torch::equal(grid[0].view({2, 9, 4})[1] - grid[0].view({2, 9, 4})[0],
+                           torch::tensor({8.f, 0.f, 8.f, 0.f}).expand({9, 4})));
+  EXPECT_THROW(AnchorGenerator(AnchorGeneratorOptions().base_sizes({8, 16})), Error);
+}
+
 TEST(AnchorGenerator, MmdetAndTorchvisionBaseAnchorsMatchFixtures) {
   auto fx = load_targets_fixture("anchors.json");
   auto mm = preset_generator("mmdet");

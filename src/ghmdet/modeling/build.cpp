@@ -157,6 +157,16 @@ DenseHeadSettings dense_settings(const Config& head, const Config& train_cfg, co
   s.scales_per_octave = head.get<int64_t>("scales_per_octave", 3);
   s.ratios = head.get<std::vector<double>>("anchor_ratios", s.ratios);
   s.strides = head.get<std::vector<int64_t>>("anchor_strides", s.strides);
+  if (head.has("anchor_base_sizes") && !head["anchor_base_sizes"].is_null()) {
+    s.base_sizes = head.get<std::vector<int64_t>>("anchor_base_sizes");
+    if (s.base_sizes.size() != s.strides.size())
+      throw head["anchor_base_sizes"].error(
+          fmt::format("{} base sizes for {} anchor_strides", s.base_sizes.size(), s.strides.size()));
+    for (auto b : s.base_sizes)
+      if (b <= 0) throw head["anchor_base_sizes"].error("base sizes must be positive");
+    if (head.has("anchor_sizes"))
+      throw head["anchor_base_sizes"].error("cannot be combined with anchor_sizes (explicit sizes)");
+  }
   if (head.has("anchor_sizes")) {
     const auto sizes = head["anchor_sizes"];
     for (size_t l = 0; l < sizes.size(); ++l) s.sizes.push_back(sizes.at(l).as<std::vector<double>>());

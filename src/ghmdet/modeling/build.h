@@ -12,7 +12,8 @@
 //               (legacy/mmdet: P6 from C5, no ReLU; torchvision: P6 from P5, ReLU before P7).
 //  bbox_head:  {type: RetinaHead, num_classes (sigmoid outputs), in_channels, stacked_convs: 4,
 //               feat_channels: 256, octave_base_scale: 4, scales_per_octave: 3, anchor_ratios,
-//               anchor_strides, anchor_sizes (explicit per-level sizes, torchvision), target_means,
+//               anchor_strides, anchor_base_sizes (default: the strides), anchor_sizes (explicit
+//               per-level sizes, torchvision), target_means,
 //               target_stds, loss_cls {type, ...}, loss_bbox {type, ...}}
 //  train_cfg:  {assigner {type: MaxIoUAssigner, pos_iou_thr, neg_iou_thr, min_pos_iou,
 //               ignore_iof_thr}, allowed_border, pos_weight, debug}

@@ -13,6 +13,7 @@ namespace {
 AnchorGeneratorOptions anchor_options(const DenseHeadSettings& s, const DetectorConventions& c) {
   AnchorGeneratorOptions o;
   o.strides(s.strides)
+      .base_sizes(s.base_sizes)
       .ratios(s.ratios)
       .octave_base_scale(s.octave_base_scale)
       .scales_per_octave(s.scales_per_octave)

@@ -27,12 +27,14 @@ namespace ghmdet {
 
 struct DenseHeadSettings {
   std::string conventions = "legacy";  // legacy | mmdet | torchvision
-  // Anchors: octave scales (octave_base_scale * 2^(i/scales_per_octave) * stride) unless
-  // `sizes` (explicit per-level sizes, torchvision) is given. Ratios are h/w.
+  // Anchors: octave scales (octave_base_scale * 2^(i/scales_per_octave) * base size) unless
+  // `sizes` (explicit per-level sizes, torchvision) is given. Ratios are h/w. A level's base
+  // size is its stride unless `base_sizes` (mmdetection's anchor_base_sizes) says otherwise.
   double octave_base_scale = 4.0;
   int64_t scales_per_octave = 3;
   std::vector<double> ratios{0.5, 1.0, 2.0};
   std::vector<int64_t> strides{8, 16, 32, 64, 128};
+  std::vector<int64_t> base_sizes;  // empty = strides
   std::vector<std::vector<double>> sizes;
   std::vector<double> target_means{0, 0, 0, 0}, target_stds{1, 1, 1, 1};
   // train_cfg

@@ -67,6 +67,10 @@ AnchorGenerator::AnchorGenerator(AnchorGeneratorOptions options) : options_(std:
     throw Error("anchor generator: 'anchor_sizes' has " + std::to_string(o.sizes().size()) +
                 " levels but 'anchor_strides' has " + std::to_string(o.strides().size()));
   }
+  if (!o.base_sizes().empty() && o.base_sizes().size() != o.strides().size()) {
+    throw Error("anchor generator: 'anchor_base_sizes' has " + std::to_string(o.base_sizes().size()) +
+                " levels but 'anchor_strides' has " + std::to_string(o.strides().size()));
+  }
   std::vector<double> octave;
   for (int64_t i = 0; i < o.scales_per_octave(); ++i) {
     // float64 like numpy, then float32 inside make_base_anchors like torch.Tensor(scales).
@@ -79,7 +83,8 @@ AnchorGenerator::AnchorGenerator(AnchorGeneratorOptions options) : options_(std:
     if (scales.empty()) {
       throw Error("anchor generator: 'anchor_sizes' level " + std::to_string(l) + " is empty");
     }
-    base_anchors_.push_back(make_base_anchors(static_cast<double>(o.strides()[l]), o.ratios(),
+    const int64_t base = o.base_sizes().empty() ? o.strides()[l] : o.base_sizes()[l];
+    base_anchors_.push_back(make_base_anchors(static_cast<double>(base), o.ratios(),
                                               scales, explicit_sizes, o.center(),
                                               o.pixel_offset(), o.round()));
     if (base_anchors_.back().size(0) != base_anchors_.front().size(0)) {

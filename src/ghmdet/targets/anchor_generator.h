@@ -27,8 +27,11 @@ struct AnchorGeneratorOptions {
   // (x, int(x * 2^(1/3)), int(x * 2^(2/3))) for x = stride * octave_base_scale.
   static AnchorGeneratorOptions from_conventions(const DetectorConventions& c);
 
-  // Nominal stride (and base size) per level, P3..P7.
+  // Nominal stride per level, P3..P7.
   TORCH_ARG(std::vector<int64_t>, strides) = std::vector<int64_t>{8, 16, 32, 64, 128};
+  // Base size per level (mmdetection's anchor_base_sizes: the octave scales multiply it and the
+  // legacy centre is (base - 1) / 2); empty = the strides.
+  TORCH_ARG(std::vector<int64_t>, base_sizes) = {};
   TORCH_ARG(std::vector<double>, ratios) = std::vector<double>{0.5, 1.0, 2.0};
   // Octave scales: stride * octave_base_scale * 2^(i / scales_per_octave).
   TORCH_ARG(double, octave_base_scale) = 4.0;
