@@ -2,7 +2,7 @@
 //
 // Each kernel processes a block of rows [row_begin, row_end) of one [rows, cols] float32
 // logits matrix; the callers split the rows into fixed-size blocks (independent of the thread
-// count) and run the blocks with at::parallel_for, so results are bit-identical whatever the
+// count) and run the blocks with ghmdet::parallel_for, so results are bit-identical whatever the
 // number of threads. Nothing here allocates tensors or touches autograd.
 //
 // Conventions shared by all kernels:
