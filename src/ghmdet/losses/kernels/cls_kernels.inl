@@ -11,6 +11,12 @@
 #error "define GHMDET_KERNEL_ISA before including cls_kernels.inl"
 #endif
 
+#if GHMDET_KERNEL_REGISTER_BYTES == 32
+#include <immintrin.h>  // lanewise.inl's AVX2 permute; inside the file's target region
+#elif GHMDET_KERNEL_REGISTER_BYTES == 16 && defined(__SSE2__)
+#include <emmintrin.h>  // lanewise.inl's SSE2 shift
+#endif
+
 // 64-byte vectors passed between always-inlined helpers never cross an ABI boundary.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
@@ -30,8 +36,8 @@ typedef uint32_t vu __attribute__((vector_size(64)));
 
 #include "ghmdet/losses/kernels/lanewise.inl"
 
-GHMDET_INLINE vf splat(float v) { return vf{} + v; }
-GHMDET_INLINE vi splati(int32_t v) { return vi{} + v; }
+GHMDET_INLINE vf splat(float v) { return broadcast<vf>(v); }
+GHMDET_INLINE vi splati(int32_t v) { return broadcast<vi>(v); }
 GHMDET_INLINE vi iota() { return vi{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; }
 GHMDET_INLINE vf select(vi m, vf a, vf b) { return select_lanes(m, a, b); }
 GHMDET_INLINE vi selecti(vi m, vi a, vi b) { return select_lanes(m, a, b); }
@@ -39,20 +45,40 @@ GHMDET_INLINE vf vabs(vf v) { return (vf)((vi)v & 0x7fffffff); }
 GHMDET_INLINE vf vmax0(vf v) { return select(gt(v, splat(0.0f)), v, splat(0.0f)); }
 
 GHMDET_INLINE vf load(const float* p, int n) {
-  vf v = splat(0.0f);
-  if (n == kLanes) {
-    std::memcpy(&v, p, sizeof v);
+  if constexpr (kPieces == 1) {
+    vf v = splat(0.0f);
+    if (n == kLanes) {
+      std::memcpy(&v, p, sizeof v);
+    } else {
+      for (int l = 0; l < n; ++l) v[l] = p[l];
+    }
+    return v;
   } else {
-    for (int l = 0; l < n; ++l) v[l] = p[l];
+    // One load from either place: two branches that each produce the vector would merge it
+    // through the stack below AVX-512 (lanewise.inl).
+    float part[kLanes];
+    const float* src = p;
+    if (n < kLanes) {
+      for (int l = 0; l < kLanes; ++l) part[l] = l < n ? p[l] : 0.0f;
+      src = part;
+    }
+    return load_pieces<vf>(src);
   }
-  return v;
 }
 
 GHMDET_INLINE void store(float* p, int n, vf v) {
-  if (n == kLanes) {
-    std::memcpy(p, &v, sizeof v);
+  if constexpr (kPieces == 1) {
+    if (n == kLanes) {
+      std::memcpy(p, &v, sizeof v);
+    } else {
+      for (int l = 0; l < n; ++l) p[l] = v[l];
+    }
+  } else if (n == kLanes) {
+    store_pieces(p, v);
   } else {
-    for (int l = 0; l < n; ++l) p[l] = v[l];
+    float part[kLanes];
+    store_pieces(part, v);
+    for (int l = 0; l < n; ++l) p[l] = part[l];
   }
 }
 
@@ -133,10 +159,15 @@ GHMDET_INLINE Logit logit_terms(vf x, bool want_log, bool want_omp) {
 struct Table {
   static constexpr int kSmallSize = 2 * kLanes;
   vf lo, hi;
+  float flat[kSmallSize];  // lo and hi as an array (the lookup below AVX2 reads it)
   const float* data;
   int size;
-  explicit Table(const float* d, int n) : lo(splat(0.0f)), hi(splat(0.0f)), data(d), size(n) {
-    for (int i = 0; i < n && i < kSmallSize; ++i) (i < kLanes ? lo[i] : hi[i - kLanes]) = d[i];
+  explicit Table(const float* d, int n)
+      : lo(splat(0.0f)), hi(splat(0.0f)), flat(), data(d), size(n) {
+    for (int i = 0; i < n && i < kSmallSize; ++i) {
+      (i < kLanes ? lo[i] : hi[i - kLanes]) = d[i];
+      flat[i] = d[i];
+    }
   }
   GHMDET_INLINE vf operator()(vi idx) const {
     if (size <= kSmallSize) return small(idx);
@@ -145,7 +176,7 @@ struct Table {
     return r;
   }
   // For callers that know size <= kSmallSize: no branch in their loop.
-  GHMDET_INLINE vf small(vi idx) const { return __builtin_shuffle(lo, hi, idx); }
+  GHMDET_INLINE vf small(vi idx) const { return lookup32(lo, hi, flat, idx); }
 };
 
 // GHM bin of each lane (see cls_kernels.h); `bins` for NaN / beyond the last edge. kSmallEdges:
@@ -155,8 +186,8 @@ GHMDET_INLINE vi ghm_bin(vf g, const Table& edges, int bins) {
   // trunc(g * bins) clamped to [0, bins - 1] by one unsigned min: g >= 0, and NaN or a product
   // beyond INT_MAX converts to INT_MIN (2^31 unsigned) -> bins - 1; the step below then moves
   // g beyond the last edge to `bins`, and the last line sends NaN there.
-  vu u = (vu)__builtin_convertvector(g * static_cast<float>(bins), vi);
-  const vu top = (vu{} + static_cast<uint32_t>(bins - 1));
+  vu u = (vu)__builtin_convertvector(times(static_cast<float>(bins), g), vi);
+  const vu top = broadcast<vu>(static_cast<uint32_t>(bins - 1));
   vi b = selecti(lt(u, top), (vi)u, (vi)top);
   const vf lo = kSmallEdges ? edges.small(b) : edges(b);
   const vf hi = kSmallEdges ? edges.small(b + 1) : edges(b + 1);
@@ -190,7 +221,8 @@ GHMDET_INLINE void for_rows(const ClsView& v, int64_t r0, int64_t r1, Body&& bod
       const vf x = load(v.x + row + c0, n);
       vf y;
       if (kLabels) {
-        y = select(eq(lane + static_cast<int32_t>(c0), splati(label)), splat(1.0f), splat(0.0f));
+        const vi col = lane + splati(static_cast<int32_t>(c0));
+        y = select(eq(col, splati(label)), splat(1.0f), splat(0.0f));
       } else {
         y = load(v.target + row + c0, n);
       }
@@ -323,25 +355,71 @@ GHMDET_INLINE int integer_gamma(float gamma) {
   return -1;
 }
 
+// How the focal kernels get q^gamma and alpha_t. On AVX-512 by run-time branches per vector
+// (kBranch), as always. Below AVX-512 GCC 12 merges a 64-byte vector computed in two branches
+// (or carried by a loop of run-time length) through the stack, and spills the loop's other
+// vectors with it; there the integer / non-integer choice is made once per call (kIntegerPower
+// or kGeneralPower, a template argument), and the rest are selects with the per-call masks of
+// FocalSetup. The same products in the same order as the branches (1 * q is q), so the
+// results are unchanged.
+enum FocalPath { kBranch, kIntegerPower, kGeneralPower };
+
+struct FocalSetup {
+  float gamma, alpha;
+  int int_gamma;
+  vi power_step[4];  // all lanes -1 where int_gamma > k (the k-th factor of q^int_gamma), else 0
+  vi with_alpha;     // all lanes -1 where alpha >= 0, else 0
+  explicit FocalSetup(const FocalParams& fp)
+      : gamma(fp.gamma), alpha(fp.alpha), int_gamma(integer_gamma(fp.gamma)) {
+    for (int k = 0; k < 4; ++k) power_step[k] = splati(int_gamma > k ? -1 : 0);
+    with_alpha = splati(alpha >= 0.0f ? -1 : 0);
+  }
+};
+
+template <class Fn>
+GHMDET_INLINE void with_focal_path(const FocalSetup& s, Fn&& fn) {
+  if constexpr (kPieces == 1) {
+    fn(std::integral_constant<int, kBranch>{});
+  } else {
+    if (s.int_gamma >= 0) fn(std::integral_constant<int, kIntegerPower>{});
+    else fn(std::integral_constant<int, kGeneralPower>{});
+  }
+}
+
 // Focal terms: q = 1 - p_t (= |p - y| for binary y), alpha_t, BCE.
 struct FocalTerms {
   vf q, qg, alpha_t, bce;
   Logit t;
 };
 
-GHMDET_INLINE FocalTerms focal_terms(vf x, vf y, const FocalParams& fp, int int_gamma) {
+template <int kPath>
+GHMDET_INLINE FocalTerms focal_terms(vf x, vf y, const FocalSetup& s) {
   FocalTerms f;
   f.t = logit_terms(x, true, true);
   // 1 - p_t = p(1-y) + (1-p)y, from p and 1-p so that neither side cancels.
   f.q = f.t.p * (1.0f - y) + f.t.omp * y;
-  f.qg = pow_gamma(f.q, fp.gamma, int_gamma);
-  f.alpha_t = fp.alpha >= 0.0f ? fp.alpha * y + (1.0f - fp.alpha) * (1.0f - y) : splat(1.0f);
-  f.bce = vmax0(x) - x * y + f.t.softplus_neg;
+  if constexpr (kPath == kBranch) {
+    f.qg = pow_gamma(f.q, s.gamma, s.int_gamma);
+    f.alpha_t = s.alpha >= 0.0f ? s.alpha * y + (1.0f - s.alpha) * (1.0f - y) : splat(1.0f);
+  } else {
+    if constexpr (kPath == kIntegerPower) {
+      vf r = select(s.power_step[0], f.q, splat(1.0f));
+      for (int k = 1; k < 4; ++k) r = select(s.power_step[k], r * f.q, r);
+      f.qg = r;
+    } else {
+      f.qg = select(gt(f.q, splat(0.0f)), exp_nonpos(times(s.gamma, log_pos(f.q))), splat(0.0f));
+    }
+    f.alpha_t = select(s.with_alpha, times(s.alpha, y) + times(1.0f - s.alpha, 1.0f - y),
+                       splat(1.0f));
+  }
+  // The branches above kept GCC from fusing log1p_unit's last product into this sum; without
+  // them, unfused() keeps the rounding the same.
+  f.bce = vmax0(x) - x * y + (kPath == kBranch ? f.t.softplus_neg : unfused(f.t.softplus_neg));
   return f;
 }
 
 double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp) {
-  const int int_gamma = integer_gamma(fp.gamma);
+  const FocalSetup setup(fp);
   double total = 0.0;
   vf acc = splat(0.0f);
   int64_t pending = 0;
@@ -350,13 +428,15 @@ double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp
     acc = splat(0.0f);
     pending = 0;
   };
-  auto body = [&](int64_t, int, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
-    const FocalTerms f = focal_terms(x, y, fp, int_gamma);
-    acc += select(valid, w * f.alpha_t * f.qg * f.bce, splat(0.0f));
-    if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
-  };
-  with_layout(v, [&](auto lab, auto ew) {
-    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
+  with_focal_path(setup, [&](auto path) {
+    auto body = [&](int64_t, int, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
+      const FocalTerms f = focal_terms<decltype(path)::value>(x, y, setup);
+      acc += select(valid, w * f.alpha_t * f.qg * f.bce, splat(0.0f));
+      if (++pending == 64) flush();  // float partial sums of at most 64 terms per lane
+    };
+    with_layout(v, [&](auto lab, auto ew) {
+      for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, [](int64_t) {});
+    });
   });
   flush();
   return total;
@@ -364,23 +444,26 @@ double focal_sum(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp
 
 void focal_grad(const ClsView& v, int64_t r0, int64_t r1, const FocalParams& fp, float scale,
                 float* grad) {
-  const int int_gamma = integer_gamma(fp.gamma);
-  auto body = [&](int64_t off, int n, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
-    const FocalTerms f = focal_terms(x, y, fp, int_gamma);
-    // d/dx [alpha_t q^g BCE] = alpha_t (q^g (p - y) + g q^(g-1) dq/dx BCE), dq/dx =
-    // (1 - 2y) p (1 - p); q^(g-1) is taken as q^g / q (0 at q = 0).
-    const vf qgm1 = select(gt(f.q, splat(0.0f)), f.qg / f.q, splat(0.0f));
-    const vf dq = (1.0f - 2.0f * y) * f.t.p * f.t.omp;
-    const vf d = f.alpha_t * (f.qg * (f.t.p - y) + fp.gamma * qgm1 * dq * f.bce);
-    // Gradients below FLT_MIN (confident logits: about (1 + gamma) q^(gamma + 1)) are written
-    // as 0, not as subnormals, which would slow every later operation on them (the head's
-    // backward) on x86; larger values, infinities and NaN are unchanged.
-    const vf g = (scale * w) * d;
-    store(grad + off, n, select(valid & ~lt(vabs(g), splat(kFltMin)), g, splat(0.0f)));  // NaN stays
-  };
+  const FocalSetup setup(fp);
   auto skip = [&](int64_t r) { std::memset(grad + r * v.cols, 0, sizeof(float) * v.cols); };
-  with_layout(v, [&](auto lab, auto ew) {
-    for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
+  with_focal_path(setup, [&](auto path) {
+    auto body = [&](int64_t off, int n, vf x, vf y, vf w, vi valid) GHMDET_LAMBDA_INLINE {
+      const FocalTerms f = focal_terms<decltype(path)::value>(x, y, setup);
+      // d/dx [alpha_t q^g BCE] = alpha_t (q^g (p - y) + g q^(g-1) dq/dx BCE), dq/dx =
+      // (1 - 2y) p (1 - p); q^(g-1) is taken as q^g / q (0 at q = 0).
+      const vf qgm1 = select(gt(f.q, splat(0.0f)), f.qg / f.q, splat(0.0f));
+      const vf dq = (1.0f - 2.0f * y) * f.t.p * f.t.omp;
+      const vf d = f.alpha_t * (f.qg * (f.t.p - y) + times(fp.gamma, qgm1) * dq * f.bce);
+      // Gradients below FLT_MIN (confident logits: about (1 + gamma) q^(gamma + 1)) are written
+      // as 0, not as subnormals, which would slow every later operation on them (the head's
+      // backward) on x86; larger values, infinities and NaN are unchanged.
+      const vf g = times(scale, w) * d;
+      const vi keep = valid & ~lt(vabs(g), splat(kFltMin));  // NaN stays
+      store(grad + off, n, select(keep, g, splat(0.0f)));
+    };
+    with_layout(v, [&](auto lab, auto ew) {
+      for_rows<decltype(lab)::value, decltype(ew)::value>(v, r0, r1, body, skip);
+    });
   });
 }
 

@@ -28,7 +28,8 @@ class SlotHistogram {
 
   // Counts slot[l] (in [0, slots)) for the lanes where `take` is set.
   GHMDET_INLINE void add(vi slot, vi take) {
-    const vu bit = (vu{} + 1u) << (vu)(slot & (kSlots - 1));
+    static_assert(kSlots == 32, "one_hot32");
+    const vu bit = one_hot32(slot);
     vu x = (vu)(take & (vi)bit);
     const uint32_t m = inputs_++;
     if (!(m & 1u)) {  // the first of a pair waits for the second
