@@ -1,6 +1,7 @@
-// Lane-wise comparisons and selects of the kernels' 16-lane vectors (vf, vi, vu), written so
-// that GCC emits vector code for them on every ISA. Included by cls_kernels.inl inside its
-// per-ISA namespace, after the vector types and GHMDET_INLINE.
+// Operations on the kernels' 16-lane vectors (vf, vi, vu) written so that GCC emits vector code
+// for them on every ISA: comparisons and selects, broadcasts of run-time scalars, loads and
+// stores, the 32-entry table lookup and the one-hot shift. Included by cls_kernels.inl inside
+// its per-ISA namespace, after the vector types and GHMDET_INLINE.
 //
 // Why: GCC 12 splits arithmetic on 64-byte vectors into register-sized pieces, but turns a
 // comparison (`a < b`) or a select (`m ? a : b`) of 64-byte vectors into scalar code when the
@@ -9,7 +10,7 @@
 // about 8x slower than the AVX-512 one (docs/performance/losses.md). Below AVX-512 these
 // helpers therefore compare and select register-sized pieces themselves; on AVX-512 they are
 // the plain operators. Comparisons and selects are exact, so every variant's results are
-// unchanged.
+// unchanged. The same holds for the other helpers below (each says what GCC did without it).
 
 // GHMDET_KERNEL_REGISTER_BYTES comes from the cls_kernels_<isa>.cpp file: `#pragma GCC target`
 // does not define __AVX512F__ and the like in C++, so the width cannot be tested here.
@@ -35,16 +36,17 @@ struct Piece<vu> {
   typedef uint32_t type __attribute__((vector_size(kPieceBytes)));
 };
 
-// s in every lane. GCC 12 builds a 64-byte vector from a run-time integer (`vi{} + s`) below
+// s in every lane. GCC 12 builds a 64-byte vector from a run-time scalar (`vi{} + s`) below
 // AVX-512 with 16 scalar stores and reloads it as vectors, a store-forwarding stall each time;
-// one broadcast register, copied into each piece, avoids that.
+// one broadcast register, copied into each piece, avoids that. `s - 0` there, not `0 + s`,
+// which would turn -0.0f into +0.0f (times() must equal s * v for every s).
 template <class V, class S>
 GHMDET_INLINE V broadcast(S s) {
   if constexpr (kPieces == 1) {
     return V{} + s;
   } else {
     typedef typename Piece<V>::type P;
-    const P p = P{} + s;
+    const P p = s - P{};
     P pr[kPieces];
     for (int i = 0; i < kPieces; ++i) pr[i] = p;
     V r;
