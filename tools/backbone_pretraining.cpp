@@ -38,15 +38,10 @@ double pretrain_backbone(const Config& cfg, const PretrainRequest& request) {
   CropPretrainingOptions o;
   o.iterations(request.iterations).lr(request.lr).optimizer(request.optimizer).weight_decay(request.weight_decay);
   o.crop_size(request.crop_size).device(request.device);
-  o.background_per_image(request.background_crops).seed(request.seed);
   o.warmup_iters(std::min<int64_t>(o.warmup_iters(), request.iterations / 4));
-  std::cout << fmt::format("pretraining the ResNet-{} backbone on object crops{} of {} training images "
+  std::cout << fmt::format("pretraining the ResNet-{} backbone on object crops of {} training images "
                            "({} iterations)\n",
-                           options.depth(),
-                           request.background_crops > 0
-                               ? fmt::format(" and {} background crops per image", request.background_crops)
-                               : std::string(),
-                           dataset->size(), o.iterations())
+                           options.depth(), dataset->size(), o.iterations())
             << std::flush;
   const CropPretrainingBackbone trained{*backbone, [&](const torch::Tensor& x) { return backbone->forward(x).back(); },
                                        backbone->out_channels().back()};
@@ -71,14 +66,13 @@ PretrainRequest pretrain_request_from(const Config& cfg) {
   PretrainRequest r;
   if (!cfg.has("backbone_pretraining") || cfg["backbone_pretraining"].is_null()) return r;
   const Config p = cfg["backbone_pretraining"];
-  p.check_keys({"iterations", "optimizer", "lr", "weight_decay", "imgs_per_gpu", "crop_size", "background_crops"});
+  p.check_keys({"iterations", "optimizer", "lr", "weight_decay", "imgs_per_gpu", "crop_size"});
   r.iterations = p.get<int64_t>("iterations", r.iterations);
   r.optimizer = p.get<std::string>("optimizer", r.optimizer);
   r.lr = p.get<double>("lr", r.lr);
   r.weight_decay = p.get<double>("weight_decay", r.weight_decay);
   r.imgs_per_gpu = p.get<int64_t>("imgs_per_gpu", r.imgs_per_gpu);
   r.crop_size = p.get<int64_t>("crop_size", r.crop_size);
-  r.background_crops = p.get<int64_t>("background_crops", r.background_crops);
   if (r.iterations < 1) throw p["iterations"].error("must be at least 1");
   if (r.optimizer != "sgd" && r.optimizer != "adamw")
     throw p["optimizer"].error(fmt::format("unknown optimizer '{}' (expected sgd or adamw)", r.optimizer));
@@ -86,7 +80,6 @@ PretrainRequest pretrain_request_from(const Config& cfg) {
   if (r.weight_decay < 0) throw p["weight_decay"].error("must not be negative");
   if (r.imgs_per_gpu < 0) throw p["imgs_per_gpu"].error("must not be negative");
   if (r.crop_size < 8) throw p["crop_size"].error("must be at least 8");
-  if (r.background_crops < 0) throw p["background_crops"].error("must not be negative");
   return r;
 }
 

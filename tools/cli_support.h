@@ -127,13 +127,12 @@ struct PretrainRequest {
   double weight_decay = 1e-4;
   int64_t imgs_per_gpu = 0;  // scene images per step (their boxes are the crops); 0: data.imgs_per_gpu
   int64_t crop_size = 64;
-  int64_t background_crops = 0;  // background windows per scene, an extra class (0: objects only)
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
 };
 double pretrain_backbone(const Config& cfg, const PretrainRequest& request);
 // The config's `backbone_pretraining` section (iterations, optimizer, lr, weight_decay,
-// imgs_per_gpu, crop_size, background_crops) over the defaults above; the defaults alone when it has none.
+// imgs_per_gpu, crop_size) over the defaults above; the defaults alone when it has none.
 PretrainRequest pretrain_request_from(const Config& cfg);
 // Whether the config has a `backbone_pretraining` section and no weights from elsewhere
 // (model.pretrained, load_from and resume_from all unset).

@@ -45,7 +45,7 @@ void check_schema(const Config& c) {
                 "log_config", "evaluation", "total_epochs", "log_level", "work_dir", "load_from",
                 "resume_from", "workflow", "dist_params", "backbone_pretraining"});
   if (c.has("backbone_pretraining")) {
-    c["backbone_pretraining"].check_keys({"iterations", "optimizer", "lr", "weight_decay", "imgs_per_gpu", "crop_size", "background_crops"});
+    c["backbone_pretraining"].check_keys({"iterations", "optimizer", "lr", "weight_decay", "imgs_per_gpu", "crop_size"});
   }
   if (c.has("dist_params")) {
     c["dist_params"].check_keys({"backend", "timeout", "bucket_size_mb", "overlap", "ghm_stats"});

@@ -1,10 +1,8 @@
-// Crop pretraining: the object and background crops cut from a batch (hand-computed geometry),
-// and the saved backbone read back as a torchvision ResNet file.
+// Crop pretraining: the crops cut from a batch (hand-computed geometry), and the saved backbone
+// read back as a torchvision ResNet file.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <random>
 
 #include "ghmdet/engine/crop_pretraining.h"
 #include "ghmdet/io/state_dict.h"
@@ -28,13 +26,6 @@ Batch ramp_batch() {
   return b;
 }
 
-Batch ramp_batch_without_boxes() {
-  Batch b = ramp_batch();
-  b.gt_boxes[0] = torch::zeros({0, 4});
-  b.gt_labels[0] = torch::zeros({0}, torch::kLong);
-  return b;
-}
-
 TEST(CropPretraining, SquareCropAroundTheBoxClippedToTheImage) {
   // Box 20x10 centred at (20, 15), no context: a 20x20 square x in [10, 30), y in [5, 25);
   // cut at its own size, so the bilinear resize is the identity.
@@ -52,44 +43,12 @@ TEST(CropPretraining, SquareCropAroundTheBoxClippedToTheImage) {
 }
 
 TEST(CropPretraining, BatchWithoutBoxesGivesNoCrops) {
-  auto [crops, labels] = object_crops(ramp_batch_without_boxes(), 16, 0.1);
+  Batch b = ramp_batch();
+  b.gt_boxes[0] = torch::zeros({0, 4});
+  b.gt_labels[0] = torch::zeros({0}, torch::kLong);
+  auto [crops, labels] = object_crops(b, 16, 0.1);
   EXPECT_EQ(crops.size(0), 0);
   EXPECT_EQ(labels.size(0), 0);
-}
-
-TEST(CropPretraining, BackgroundWindowsAvoidTheBoxes) {
-  // Both images hold a 30x30 box; windows are 30x30 (the only object size) and cut at their own
-  // size, so each crop's ramp values give its window exactly.
-  Batch b = ramp_batch();
-  b.gt_boxes = {torch::tensor({{10.f, 10.f, 40.f, 40.f}}), torch::tensor({{10.f, 10.f, 40.f, 40.f}})};
-  b.gt_labels = {torch::tensor({1}, torch::kLong), torch::tensor({2}, torch::kLong)};
-  std::mt19937_64 rng(1);
-  auto crops = background_crops(b, 6, 30, 0.0, 0.3, rng);
-  ASSERT_GE(crops.size(0), 8);
-  ASSERT_LE(crops.size(0), 12);
-  int overlapping = 0;
-  for (int64_t k = 0; k < crops.size(0); ++k) {
-    const float x1 = crops[k][0][0][0].item<float>(), y1 = crops[k][1][0][0].item<float>();
-    EXPECT_FLOAT_EQ(crops[k][0][0][29].item<float>() - x1, 29.f);
-    EXPECT_FLOAT_EQ(crops[k][1][29][0].item<float>() - y1, 29.f);
-    const float iw = std::max(0.f, std::min(x1 + 30, 40.f) - std::max(x1, 10.f));
-    const float ih = std::max(0.f, std::min(y1 + 30, 40.f) - std::max(y1, 10.f));
-    const float iou = iw * ih / (2 * 900 - iw * ih);
-    EXPECT_LT(iou, 0.34f) << "window at " << x1 << ", " << y1;  // rounding to whole pixels
-    overlapping += iou > 0;
-  }
-  EXPECT_GT(overlapping, 0);  // the threshold is an IoU, not "no contact"
-  // A box that fills the image leaves no room.
-  b.gt_boxes = {torch::tensor({{0.f, 0.f, 64.f, 48.f}}), torch::tensor({{0.f, 0.f, 64.f, 48.f}})};
-  EXPECT_EQ(background_crops(b, 6, 16, 0.0, 0.3, rng).size(0), 0);
-  // No boxes anywhere: no object size to copy, no crops.
-  EXPECT_EQ(background_crops(ramp_batch_without_boxes(), 6, 16, 0.0, 0.3, rng).size(0), 0);
-}
-
-TEST(CropPretraining, BackgroundWindowsDependOnlyOnTheSeed) {
-  std::mt19937_64 a(7), c(7);
-  EXPECT_TRUE(torch::equal(background_crops(ramp_batch(), 3, 16, 0.1, 0.3, a),
-                           background_crops(ramp_batch(), 3, 16, 0.1, 0.3, c)));
 }
 
 TEST(CropPretraining, SavedBackboneReadsAsTorchvisionResNet) {

@@ -5,54 +5,37 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/io/checkpoint.h"
 
 namespace ghmdet {
 
-namespace {
-
-// The image's own area (not the batch padding) bounds the crops: (h, w).
-std::pair<int64_t, int64_t> image_extent(const Batch& batch, int64_t i) {
-  return {std::min<int64_t>(batch.images.size(2), batch.metas.at(i).img_shape[0]),
-          std::min<int64_t>(batch.images.size(3), batch.metas.at(i).img_shape[1])};
-}
-
-// The square of side `side` centred on (cx, cy), clipped to h x w, resized to crop x crop: [1, 3, crop, crop].
-torch::Tensor square_crop(const torch::Tensor& image, double cx, double cy, double side, int64_t h, int64_t w,
-                          int64_t crop_size) {
-  namespace F = torch::nn::functional;
-  const int64_t cx1 = std::clamp<int64_t>(std::llround(cx - side / 2), 0, w - 1);
-  const int64_t cy1 = std::clamp<int64_t>(std::llround(cy - side / 2), 0, h - 1);
-  const int64_t cx2 = std::clamp<int64_t>(std::llround(cx + side / 2), cx1 + 1, w);
-  const int64_t cy2 = std::clamp<int64_t>(std::llround(cy + side / 2), cy1 + 1, h);
-  auto patch = image.slice(1, cy1, cy2).slice(2, cx1, cx2).unsqueeze(0);
-  return F::interpolate(patch, F::InterpolateFuncOptions()
-                                   .size(std::vector<int64_t>{crop_size, crop_size})
-                                   .mode(torch::kBilinear)
-                                   .align_corners(false));
-}
-
-double crop_side(const float* box, double context) {
-  return std::max(box[2] - box[0], box[3] - box[1]) * (1.0 + 2.0 * context);
-}
-
-}  // namespace
-
 std::pair<torch::Tensor, torch::Tensor> object_crops(const Batch& batch, int64_t crop_size, double context) {
   TORCH_CHECK(crop_size > 0, "object_crops: crop_size must be positive");
+  namespace F = torch::nn::functional;
   std::vector<torch::Tensor> crops, labels;
+  const int64_t H = batch.images.size(2), W = batch.images.size(3);
   for (int64_t i = 0; i < batch.size(); ++i) {
     const auto boxes = batch.gt_boxes.at(i).to(torch::kCPU, torch::kFloat32).contiguous();
     if (boxes.size(0) == 0) continue;
     const float* b = boxes.data_ptr<float>();
-    const auto [h, w] = image_extent(batch, i);
+    // The image's own area (not the batch padding) bounds the crops.
+    const int64_t h = std::min<int64_t>(H, batch.metas.at(i).img_shape[0]);
+    const int64_t w = std::min<int64_t>(W, batch.metas.at(i).img_shape[1]);
     for (int64_t k = 0; k < boxes.size(0); ++k) {
-      const float* box = b + 4 * k;
-      crops.push_back(square_crop(batch.images[i], 0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3]),
-                                  crop_side(box, context), h, w, crop_size));
+      const double x1 = b[4 * k], y1 = b[4 * k + 1], x2 = b[4 * k + 2], y2 = b[4 * k + 3];
+      const double side = std::max(x2 - x1, y2 - y1) * (1.0 + 2.0 * context);
+      const double cx = 0.5 * (x1 + x2), cy = 0.5 * (y1 + y2);
+      const int64_t cx1 = std::clamp<int64_t>(std::llround(cx - side / 2), 0, w - 1);
+      const int64_t cy1 = std::clamp<int64_t>(std::llround(cy - side / 2), 0, h - 1);
+      const int64_t cx2 = std::clamp<int64_t>(std::llround(cx + side / 2), cx1 + 1, w);
+      const int64_t cy2 = std::clamp<int64_t>(std::llround(cy + side / 2), cy1 + 1, h);
+      auto patch = batch.images[i].slice(1, cy1, cy2).slice(2, cx1, cx2).unsqueeze(0);
+      crops.push_back(F::interpolate(patch, F::InterpolateFuncOptions()
+                                                .size(std::vector<int64_t>{crop_size, crop_size})
+                                                .mode(torch::kBilinear)
+                                                .align_corners(false)));
     }
     labels.push_back(batch.gt_labels.at(i).to(batch.images.device(), torch::kLong));
   }
@@ -60,50 +43,6 @@ std::pair<torch::Tensor, torch::Tensor> object_crops(const Batch& batch, int64_t
     return {torch::empty({0, batch.images.size(1), crop_size, crop_size}, batch.images.options()),
             torch::empty({0}, batch.images.options().dtype(torch::kLong))};
   return {torch::cat(crops), torch::cat(labels)};
-}
-
-torch::Tensor background_crops(const Batch& batch, int64_t per_image, int64_t crop_size, double context,
-                               double max_iou, std::mt19937_64& rng) {
-  TORCH_CHECK(crop_size > 0, "background_crops: crop_size must be positive");
-  double smallest = std::numeric_limits<double>::infinity(), largest = 0;
-  std::vector<torch::Tensor> boxes_of(batch.size());
-  for (int64_t i = 0; i < batch.size(); ++i) {
-    boxes_of[i] = batch.gt_boxes.at(i).to(torch::kCPU, torch::kFloat32).contiguous();
-    const float* b = boxes_of[i].data_ptr<float>();
-    for (int64_t k = 0; k < boxes_of[i].size(0); ++k) {
-      smallest = std::min(smallest, crop_side(b + 4 * k, context));
-      largest = std::max(largest, crop_side(b + 4 * k, context));
-    }
-  }
-  std::vector<torch::Tensor> crops;
-  if (per_image <= 0 || largest <= 0) return torch::empty({0, batch.images.size(1), crop_size, crop_size}, batch.images.options());
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  constexpr int kTries = 8;
-  for (int64_t i = 0; i < batch.size(); ++i) {
-    const auto [h, w] = image_extent(batch, i);
-    const float* b = boxes_of[i].data_ptr<float>();
-    for (int64_t n = 0; n < per_image; ++n) {
-      for (int t = 0; t < kTries; ++t) {
-        const double side = std::min<double>(smallest + (largest - smallest) * unit(rng), std::min(h, w));
-        const double x1 = (w - side) * unit(rng), y1 = (h - side) * unit(rng);
-        const double x2 = x1 + side, y2 = y1 + side;
-        bool clear = true;
-        for (int64_t k = 0; clear && k < boxes_of[i].size(0); ++k) {
-          const float* box = b + 4 * k;
-          const double iw = std::max(0.0, std::min<double>(x2, box[2]) - std::max<double>(x1, box[0]));
-          const double ih = std::max(0.0, std::min<double>(y2, box[3]) - std::max<double>(y1, box[1]));
-          const double inter = iw * ih;
-          const double uni = side * side + (box[2] - box[0]) * (box[3] - box[1]) - inter;
-          clear = inter < max_iou * uni;
-        }
-        if (!clear) continue;
-        crops.push_back(square_crop(batch.images[i], x1 + side / 2, y1 + side / 2, side, h, w, crop_size));
-        break;
-      }
-    }
-  }
-  if (crops.empty()) return torch::empty({0, batch.images.size(1), crop_size, crop_size}, batch.images.options());
-  return torch::cat(crops);
 }
 
 CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone, int64_t num_classes,
@@ -115,11 +54,7 @@ CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone,
   const auto start = std::chrono::steady_clock::now();
   backbone.module.to(o.device());
   backbone.module.train();
-  if (o.background_per_image() < 0) throw Error("crop pretraining: background crops per image must not be negative");
-  const bool with_background = o.background_per_image() > 0;
-  // Background is the extra class num_classes.
-  torch::nn::Linear classifier(backbone.channels, num_classes + (with_background ? 1 : 0));
-  std::mt19937_64 rng(o.seed());
+  torch::nn::Linear classifier(backbone.channels, num_classes);
   classifier->to(o.device());
   std::vector<torch::Tensor> params;
   for (auto& p : backbone.module.parameters())
@@ -148,14 +83,7 @@ CropPretrainingResult pretrain_on_crops(const CropPretrainingBackbone& backbone,
       source.set_epoch(++epoch);
       continue;
     }
-    const auto on_device = batch->to(o.device(), false);
-    auto [crops, labels] = object_crops(on_device, o.crop_size(), o.context());
-    if (crops.size(0) > 0 && with_background) {
-      auto background = background_crops(on_device, o.background_per_image(), o.crop_size(), o.context(),
-                                         o.background_max_iou(), rng);
-      crops = torch::cat({crops, background});
-      labels = torch::cat({labels, torch::full({background.size(0)}, num_classes, labels.options())});
-    }
+    auto [crops, labels] = object_crops(batch->to(o.device(), false), o.crop_size(), o.context());
     if (crops.size(0) == 0) {
       // A set of box-less images would loop forever.
       if (++empty_batches > 10 * source.batches_per_epoch() + 10)

@@ -14,11 +14,6 @@
 // backbone's last output, averaged over space, goes through a temporary linear classifier;
 // cross-entropy against the box label; SGD with momentum (or AdamW), linear warm-up then cosine
 // decay.
-// With background crops (background_per_image > 0) the classifier has one more class,
-// "background": windows of the objects' sizes placed where they overlap no box (IoU below
-// background_max_iou), so the features also learn what is not an object — what a detector's
-// classifier mostly sees (ImageNet features have that from the start; object crops alone
-// teach only the classes).
 // Batches without boxes are skipped. The classifier exists only during pretraining.
 //
 // The result is saved as a torchvision ResNet state dict (conv1.*, bn1.*, layer1..4.*, fc.*) in
@@ -30,7 +25,6 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
-#include <random>
 #include <string>
 
 #include "ghmdet/data/batch_source.h"
@@ -46,9 +40,6 @@ struct CropPretrainingOptions {
   TORCH_ARG(double, weight_decay) = 1e-4;
   TORCH_ARG(int64_t, crop_size) = 64;
   TORCH_ARG(double, context) = 0.1;      // margin on each side, as a fraction of the box's longer side
-  TORCH_ARG(int64_t, background_per_image) = 0;  // background windows tried per image (0: none)
-  TORCH_ARG(double, background_max_iou) = 0.3;   // a background window's IoU with every box is below this
-  TORCH_ARG(uint64_t, seed) = 0;                 // where the background windows go
   TORCH_ARG(int64_t, log_interval) = 50;
   TORCH_ARG(torch::Device, device) = torch::kCPU;
 };
@@ -70,13 +61,6 @@ struct CropPretrainingResult {
 // The object crops of one batch: images [K, 3, crop, crop] and labels [K] (int64), on the
 // batch's device. K = total number of boxes in the batch (0 gives empty tensors).
 std::pair<torch::Tensor, torch::Tensor> object_crops(const Batch& batch, int64_t crop_size, double context);
-
-// Up to `per_image` background crops per image [K, 3, crop, crop]: square windows whose side is
-// drawn between the smallest and largest object crop side of the batch (boxes as object_crops
-// widens them), at uniform positions inside the image, kept when their IoU with every box of the
-// image is below max_iou (a few tries each; an image full of objects may give fewer).
-torch::Tensor background_crops(const Batch& batch, int64_t per_image, int64_t crop_size, double context,
-                               double max_iou, std::mt19937_64& rng);
 
 // What is trained: the backbone module (its parameters that require gradients) and how to get
 // its last feature map [N, channels, h, w] from images [N, 3, H, W]. A plain module and a
