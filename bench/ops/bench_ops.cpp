@@ -148,12 +148,21 @@ void BM_BoxIou800x1216(benchmark::State& st) {
   auto [anchors, gts] = anchors_and_gts(st.range(0));
   for (auto _ : st) benchmark::DoNotOptimize(box_iou(gts, anchors, 1));
 }
+// The same on one thread: the side-by-side measure of the kernel's parallel split.
+void BM_BoxIou800x1216OneThread(benchmark::State& st) {
+  auto [anchors, gts] = anchors_and_gts(st.range(0));
+  const int saved = torch::get_num_threads();
+  torch::set_num_threads(1);
+  for (auto _ : st) benchmark::DoNotOptimize(box_iou(gts, anchors, 1));
+  torch::set_num_threads(saved);
+}
 void BM_Assign800x1216(benchmark::State& st) {
   auto [anchors, gts] = anchors_and_gts(st.range(0));
   MaxIoUAssigner assigner(MaxIoUAssignerOptions::from_conventions(DetectorConventions::preset("legacy")));
   for (auto _ : st) benchmark::DoNotOptimize(assigner.assign(anchors, gts).gt_inds);
 }
 BENCHMARK(BM_BoxIou800x1216)->Arg(7)->Arg(30)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BoxIou800x1216OneThread)->Arg(7)->Arg(30)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Assign800x1216)->Arg(7)->Arg(30)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AnchorTargets800x1216)->Arg(7)->Arg(30)->Unit(benchmark::kMillisecond);
 

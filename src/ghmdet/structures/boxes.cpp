@@ -33,26 +33,34 @@ namespace {
 template <typename T>
 void overlap_cpu(const T* a, int64_t n, const T* b, int64_t m, T off, bool iof, T* out) {
   constexpr int64_t kColumnsPerChunk = 4096;
-  parallel_for(0, m, kColumnsPerChunk, [&](int64_t begin, int64_t end) {
-    const int64_t w_chunk = end - begin;
+  parallel_for(0, m, kColumnsPerChunk, [=](int64_t begin, int64_t end) {
+    // Locals, not the closure's members: the body runs through a pointer to the closure, and a
+    // float member (`off`) could alias the float stores to `out`, which keeps GCC from
+    // vectorising the inner loop (measured 3x slower).
+    const T o = off;
+    const bool f = iof;
+    const int64_t w_chunk = end - begin, rows = n, stride = m;
+    const T* A = a;
+    const T* B = b;
+    T* C = out;
     std::vector<T> bx1(w_chunk), by1(w_chunk), bx2(w_chunk), by2(w_chunk), area_b(w_chunk);
     for (int64_t j = 0; j < w_chunk; ++j) {
-      const T* bj = b + 4 * (begin + j);
+      const T* bj = B + 4 * (begin + j);
       bx1[j] = bj[0];
       by1[j] = bj[1];
       bx2[j] = bj[2];
       by2[j] = bj[3];
-      area_b[j] = (bj[2] - bj[0] + off) * (bj[3] - bj[1] + off);
+      area_b[j] = (bj[2] - bj[0] + o) * (bj[3] - bj[1] + o);
     }
-    for (int64_t i = 0; i < n; ++i) {
-      const T ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
-      const T area_a = (ax2 - ax1 + off) * (ay2 - ay1 + off);
-      T* row = out + i * m + begin;
+    for (int64_t i = 0; i < rows; ++i) {
+      const T ax1 = A[4 * i], ay1 = A[4 * i + 1], ax2 = A[4 * i + 2], ay2 = A[4 * i + 3];
+      const T area_a = (ax2 - ax1 + o) * (ay2 - ay1 + o);
+      T* row = C + i * stride + begin;
       for (int64_t j = 0; j < w_chunk; ++j) {
-        const T w = std::max(T(0), std::min(ax2, bx2[j]) - std::max(ax1, bx1[j]) + off);
-        const T h = std::max(T(0), std::min(ay2, by2[j]) - std::max(ay1, by1[j]) + off);
+        const T w = std::max(T(0), std::min(ax2, bx2[j]) - std::max(ax1, bx1[j]) + o);
+        const T h = std::max(T(0), std::min(ay2, by2[j]) - std::max(ay1, by1[j]) + o);
         const T inter = w * h;
-        row[j] = iof ? inter / area_a : inter / (area_a + area_b[j] - inter);
+        row[j] = f ? inter / area_a : inter / (area_a + area_b[j] - inter);
       }
     }
   });
