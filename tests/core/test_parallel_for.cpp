@@ -33,7 +33,9 @@ TEST(ParallelFor, CoversTheRangeOnceInChunksOfAtLeastGrain) {
   });
   for (int h : hits) ASSERT_EQ(h, 1);
   for (auto [b, e] : chunks) {
-    if (e != 1000) EXPECT_GE(e - b, 100);
+    if (e != 1000) {
+      EXPECT_GE(e - b, 100);
+    }
   }
 }
 
