@@ -20,7 +20,10 @@ struct RowBlocks {
       : rows(rows_), rows_per_block(std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, cols))),
         count((rows_ + rows_per_block - 1) / rows_per_block) {}
 
-  // fn(block, row_begin, row_end) for every block, in parallel.
+  // fn(block, row_begin, row_end) for every block, in parallel. fn is called through its own
+  // pointer from row_blocks.cpp rather than from a ghmdet::parallel_for lambda here: inlined
+  // into that lambda, the GHM-R block loops compiled about 15 % slower (bench_losses,
+  // BM_GHMR_Fused 1.89 vs 1.65 ms, side by side).
   template <class Fn>
   void parallel(Fn&& fn) const {
     using F = std::remove_reference_t<Fn>;
