@@ -149,6 +149,14 @@ TEST(RetinaNet, AnchorBaseSizesAreCheckedAgainstTheStrides) {
     EXPECT_NE(std::string(e.what()).find("anchor_base_sizes"), std::string::npos) << e.what();
   }
   EXPECT_THROW(with("    anchor_base_sizes: [0, 16, 32, 64, 128]\n"), Error);
+  try {
+    with("    anchor_base_sizes: [16, 16, 32, 64, 128]\n"
+         "    anchor_sizes: [[32, 40, 50], [64, 80, 101], [128, 161, 203], [256, 322, 406], [512, 645, 812]]\n");
+    FAIL() << "anchor_base_sizes with anchor_sizes accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("anchor_base_sizes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("anchor_sizes"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RetinaNet, BuildFromConfigTrainsAndPredicts) {
