@@ -1,5 +1,5 @@
 # Every third-party dependency, found once, gathered in the interface target ghmdet_deps.
-find_package(Torch REQUIRED)
+include(GhmdetTorch)
 # Debian splits OpenCV per module and ships OpenCVConfig.cmake only with the full libopencv-dev;
 # the three modules used here are found directly when that config file is absent.
 find_package(OpenCV QUIET COMPONENTS core imgproc imgcodecs)
@@ -21,6 +21,18 @@ find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
 
 add_library(ghmdet_deps INTERFACE)
+if(GHMDET_TORCH_SHIPS_FMT)
+  # -I folders come before libtorch's (-isystem) ones: Debian's fmt wins (cmake/GhmdetTorch.cmake).
+  get_target_property(fmt_dirs fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  find_path(GHMDET_SYSTEM_FMT_DIR fmt/format.h HINTS ${fmt_dirs} NO_DEFAULT_PATH)
+  if(NOT GHMDET_SYSTEM_FMT_DIR)
+    set(GHMDET_SYSTEM_FMT_DIR /usr/include)
+  endif()
+  set(shadow "${PROJECT_BINARY_DIR}/fmt-include")
+  file(MAKE_DIRECTORY "${shadow}")
+  file(CREATE_LINK "${GHMDET_SYSTEM_FMT_DIR}/fmt" "${shadow}/fmt" SYMBOLIC)
+  target_include_directories(ghmdet_deps BEFORE INTERFACE $<BUILD_INTERFACE:${shadow}>)
+endif()
 target_include_directories(ghmdet_deps INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src> ${OpenCV_INCLUDE_DIRS})
 # Torch's imported targets carry flags (-D_GLIBCXX_USE_CXX11_ABI, include dirs) that consumers need.
@@ -45,16 +57,27 @@ if(GHMDET_WITH_DISTRIBUTED)
   find_path(GHMDET_GLOO_HEADER gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
   if(GHMDET_C10D_GLOO_HEADER AND GHMDET_GLOO_HEADER)
     include(CheckCXXSourceCompiles)
-    set(CMAKE_REQUIRED_LIBRARIES ${TORCH_LIBRARIES})
+    # The library files, not Torch's imported targets: a wheel's targets name others (protobuf)
+    # that a try_compile project does not define.
+    find_library(GHMDET_TORCH_CPU_LIBRARY torch_cpu PATHS ${GHMDET_TORCH_LIBRARY_DIR} NO_DEFAULT_PATH)
+    find_library(GHMDET_C10_LIBRARY c10 PATHS ${GHMDET_TORCH_LIBRARY_DIR} NO_DEFAULT_PATH)
+    set(CMAKE_REQUIRED_LIBRARIES ${GHMDET_TORCH_CPU_LIBRARY} ${GHMDET_C10_LIBRARY})
     set(CMAKE_REQUIRED_QUIET ON)
     # The return type is not part of the mangled name: no headers needed to link against it.
-    check_cxx_source_compiles([[
-      #include <memory>
-      namespace gloo { namespace transport { class Device; } }
-      namespace c10d { class ProcessGroupGloo {
-       public: static std::shared_ptr<gloo::transport::Device> createDefaultDevice(); }; }
-      int main() { return c10d::ProcessGroupGloo::createDefaultDevice() ? 0 : 1; }
-    ]] GHMDET_LIBTORCH_HAS_GLOO)
+    # libtorch 2.x added a `bool lazyInit` parameter.
+    foreach(params IN ITEMS "" "bool")
+      string(MAKE_C_IDENTIFIER "GHMDET_LIBTORCH_HAS_GLOO_${params}" result)
+      check_cxx_source_compiles("
+        #include <memory>
+        namespace gloo { namespace transport { class Device; } }
+        namespace c10d { class ProcessGroupGloo {
+         public: static std::shared_ptr<gloo::transport::Device> createDefaultDevice(${params}); }; }
+        int main() { return c10d::ProcessGroupGloo::createDefaultDevice(${params}()) ? 0 : 1; }
+      " ${result})
+      if(${result})
+        set(GHMDET_LIBTORCH_HAS_GLOO ON)
+      endif()
+    endforeach()
     unset(CMAKE_REQUIRED_LIBRARIES)
     unset(CMAKE_REQUIRED_QUIET)
     if(GHMDET_LIBTORCH_HAS_GLOO)
@@ -64,7 +87,10 @@ if(GHMDET_WITH_DISTRIBUTED)
   if(GHMDET_HAVE_GLOO AND TORCH_CUDA_LIBRARIES)
     find_path(GHMDET_C10D_NCCL_HEADER torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp
               HINTS ${TORCH_INCLUDE_DIRS})
-    if(GHMDET_C10D_NCCL_HEADER)
+    # nccl.h: the wheel's own (nvidia/nccl beside torch/), else the CUDA toolkit's.
+    find_path(GHMDET_NCCL_INCLUDE_DIR nccl.h
+              HINTS ${GHMDET_TORCH_PREFIX}/../nvidia/nccl/include ${CUDAToolkit_INCLUDE_DIRS})
+    if(GHMDET_C10D_NCCL_HEADER AND GHMDET_NCCL_INCLUDE_DIR)
       set(GHMDET_HAVE_NCCL ON)
     endif()
   endif()
@@ -80,6 +106,10 @@ if(GHMDET_WITH_DISTRIBUTED)
          ${PROJECT_SOURCE_DIR}/src/ghmdet/engine/distributed/*.cpp)
     set_source_files_properties(${ghmdet_c10d_sources} PROPERTIES
                                 COMPILE_DEFINITIONS "${ghmdet_c10d_definitions}")
+    if(GHMDET_HAVE_NCCL)
+      set_property(SOURCE ${ghmdet_c10d_sources} APPEND PROPERTY
+                   INCLUDE_DIRECTORIES ${GHMDET_NCCL_INCLUDE_DIR})
+    endif()
   endif()
 endif()
 message(STATUS "GHMDet multi-process training: gloo ${GHMDET_HAVE_GLOO}, nccl ${GHMDET_HAVE_NCCL}")

@@ -1,0 +1,61 @@
+# Finds libtorch: Debian's (the default), the one inside a PyPI `torch` wheel
+# (-DCMAKE_PREFIX_PATH=$(python -c 'import torch.utils; print(torch.utils.cmake_prefix_path)'),
+# or pytorch.org's zip (-DTorch_DIR=<libtorch>/share/cmake/Torch).
+#
+# Two things make a non-system libtorch unsafe to find naively:
+# - TorchConfig's find_library(... PATHS <its prefix>/lib) searches the system's folders before
+#   that hint, so with Debian's libtorch-dev installed it would link /usr/lib's libtorch.so with
+#   the wheel's headers. The chosen libtorch's prefix goes first on CMAKE_PREFIX_PATH while
+#   TorchConfig runs.
+# - libtorch 2.x ships fmt's headers (fmt 12) in its include folder, which the compiler searches
+#   before /usr/include: GHMDet would compile against fmt 12 and link Debian's libfmt 9 (and
+#   spdlog built on it). Debian's fmt headers are put first through a folder of our own.
+
+function(ghmdet_torch_prefix out)
+  set(candidates)
+  foreach(dir IN ITEMS "${Torch_DIR}" "$ENV{Torch_DIR}")
+    if(dir)
+      list(APPEND candidates "${dir}")
+    endif()
+  endforeach()
+  foreach(p IN LISTS CMAKE_PREFIX_PATH)
+    list(APPEND candidates "${p}/Torch" "${p}/share/cmake/Torch")
+  endforeach()
+  foreach(dir IN LISTS candidates)
+    if(EXISTS "${dir}/TorchConfig.cmake")
+      get_filename_component(prefix "${dir}/../../.." ABSOLUTE)
+      set(${out} "${prefix}" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(${out} "" PARENT_SCOPE)
+endfunction()
+
+ghmdet_torch_prefix(GHMDET_TORCH_PREFIX)
+set(ghmdet_saved_prefix_path "${CMAKE_PREFIX_PATH}")
+if(GHMDET_TORCH_PREFIX)
+  list(PREPEND CMAKE_PREFIX_PATH "${GHMDET_TORCH_PREFIX}")
+endif()
+find_package(Torch REQUIRED)
+set(CMAKE_PREFIX_PATH "${ghmdet_saved_prefix_path}")
+get_filename_component(GHMDET_TORCH_LIBRARY_DIR "${TORCH_LIBRARY}" DIRECTORY)
+if(GHMDET_TORCH_PREFIX AND NOT GHMDET_TORCH_LIBRARY_DIR MATCHES "^${GHMDET_TORCH_PREFIX}")
+  message(FATAL_ERROR "libtorch: TorchConfig in ${GHMDET_TORCH_PREFIX} found the library "
+                      "${TORCH_LIBRARY}, outside that prefix")
+endif()
+
+set(GHMDET_TORCH_HAS_CUDA OFF)
+if(TORCH_CUDA_LIBRARIES)
+  set(GHMDET_TORCH_HAS_CUDA ON)
+endif()
+message(STATUS "GHMDet libtorch ${Torch_VERSION} (CUDA ${GHMDET_TORCH_HAS_CUDA}): ${TORCH_LIBRARY}")
+
+# fmt: see above. Only a libtorch that ships fmt's headers needs this; GhmdetDependencies.cmake
+# makes the folder once Debian's fmt is found.
+set(GHMDET_TORCH_SHIPS_FMT OFF)
+foreach(dir IN LISTS TORCH_INCLUDE_DIRS)
+  # Debian's libtorch lives in /usr/include beside Debian's fmt: nothing to do there.
+  if(EXISTS "${dir}/fmt/format.h" AND NOT dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+    set(GHMDET_TORCH_SHIPS_FMT ON)
+  endif()
+endforeach()
