@@ -12,6 +12,8 @@
 // test) and defines USE_C10D_GLOO, which enables these declarations, for these sources.
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "ghmdet/engine/distributed/c10d_compat.h"
 #endif
 #ifdef GHMDET_HAVE_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
@@ -23,7 +25,7 @@ namespace ghmdet {
 
 struct DistributedContext::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<c10d_compat::CollectiveBackend> group;
 };
 
 namespace {
