@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 
+#include "ghmdet/modeling/layers/conv_options_compat.h"
+
 namespace ghmdet {
 
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -16,8 +18,8 @@ torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const 
 
 torch::Tensor conv2d(const torch::nn::Conv2d& conv, const torch::Tensor& x) {
   const auto& o = conv->options;
-  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-  if (!pad || !c10::get_if<torch::enumtype::kZeros>(&o.padding_mode())) return conv.ptr()->forward(x);
+  const auto* pad = option_if<torch::ExpandingArray<2>>(o.padding());
+  if (!pad || !option_if<torch::enumtype::kZeros>(o.padding_mode())) return conv.ptr()->forward(x);
   return conv2d(x, conv->weight, conv->bias, o.stride(), *pad, o.dilation(), o.groups());
 }
 

@@ -1,6 +1,7 @@
 #include "ghmdet/modeling/layers/conv_bn.h"
 
 #include "ghmdet/modeling/layers/conv2d.h"
+#include "ghmdet/modeling/layers/conv_options_compat.h"
 
 namespace ghmdet {
 namespace {
@@ -35,7 +36,9 @@ torch::Tensor conv_bn(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn,
       conv->options.bias())
     return bn->forward(conv2d(conv, x));
   const auto& o = conv->options;
-  const auto padding = c10::get<torch::ExpandingArray<2>>(o.padding());
+  const auto* padding_if = option_if<torch::ExpandingArray<2>>(o.padding());
+  if (!padding_if) return bn->forward(conv2d(conv, x));  // a padding mode (kSame, kValid)
+  const auto padding = *padding_if;
   if (needs_grad(conv, bn)) {
     auto [w, b] = fold_weights(conv, bn);
     return conv2d(x, w, b, o.stride(), padding, o.dilation(), o.groups());
