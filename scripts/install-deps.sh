@@ -1,9 +1,32 @@
 #!/usr/bin/env bash
 # Installs every Debian package that GHMDet's build, tests, benchmarks and demo need.
-# Usage: scripts/install-deps.sh [--fixtures]
-#   --fixtures  also installs python3-torch/python3-torchvision, used only by the scripts
-#               that regenerate committed test fixtures and by the side-by-side benchmarks.
+# Usage: scripts/install-deps.sh [--fixtures] [--libtorch debian|pypi]
+#   --fixtures        also installs python3-torch/python3-torchvision, used only by the scripts
+#                     that regenerate committed test fixtures and by the side-by-side benchmarks.
+#   --libtorch pypi   also installs the libtorch inside PyPI's torch wheel (the version pinned in
+#                     scripts/requirements/libtorch-pypi.txt, built with CUDA) into a virtual
+#                     environment, $GHMDET_TORCH_VENV or ~/.cache/ghmdet/torch-<version> (about
+#                     5 GB); the system's Python is not touched. Build against it with
+#                     -DCMAKE_PREFIX_PATH="$(scripts/libtorch-prefix.sh)".
+#   --libtorch debian Debian's libtorch-dev 1.13 (CPU), always installed: the default.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+fixtures=0
+libtorch=debian
+while (($#)); do
+  case "$1" in
+    --fixtures) fixtures=1 ;;
+    --libtorch)
+      libtorch="${2:-}"
+      shift
+      [[ "$libtorch" == debian || "$libtorch" == pypi ]] ||
+        { echo "install-deps: --libtorch takes debian or pypi, got '$libtorch'" >&2; exit 2; }
+      ;;
+    *) echo "install-deps: unknown option '$1' (known: --fixtures, --libtorch debian|pypi)" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -14,8 +37,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )
-if [[ "${1:-}" == "--fixtures" ]]; then
+if ((fixtures)); then
   packages+=(python3-torch python3-torchvision python3-numpy)
+fi
+if [[ "$libtorch" == pypi ]]; then
+  packages+=(python3 python3-venv)
 fi
 
 missing=()
@@ -24,11 +50,25 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [[ "$libtorch" == pypi ]]; then
+  requirements="$here/requirements/libtorch-pypi.txt"
+  version=$(sed -n 's/^torch==//p' "$requirements")
+  venv="${GHMDET_TORCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ghmdet/torch-$version}"
+  if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -W ignore -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$version')" 2>/dev/null; then
+    echo "install-deps: torch $version already in $venv"
+  else
+    echo "install-deps: installing torch $version into $venv (about 5 GB)"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  fi
+  echo "install-deps: libtorch prefix: $("$here/libtorch-prefix.sh")"
+fi
