@@ -27,9 +27,11 @@ void walk(const PickleValuePtr& v, const std::string& path, std::map<std::string
 
 std::string io_fixture(const std::string& name) { return std::string(GHMDET_FIXTURES_DIR) + "/io/" + name; }
 
-const nlohmann::json& expected_fixtures() {
-  static const nlohmann::json j = nlohmann::json::parse(read_file(io_fixture("expected.json")));
-  return j;
+const nlohmann::json& expected_fixtures(const std::string& name) {
+  static std::map<std::string, nlohmann::json> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) it = cache.emplace(name, nlohmann::json::parse(read_file(io_fixture(name)))).first;
+  return it->second;
 }
 
 std::map<std::string, torch::Tensor> tensors_by_path(const PickleValuePtr& root) {

@@ -13,7 +13,9 @@
 namespace ghmdet::testing {
 
 std::string io_fixture(const std::string& name);
-const nlohmann::json& expected_fixtures();
+// expected.json of tests/fixtures/io (Debian's torch 1.13 wrote those files) or, given
+// "torch2/expected.json", of the files torch 2.x wrote.
+const nlohmann::json& expected_fixtures(const std::string& name = "expected.json");
 
 // Every tensor in the tree by its path ("state_dict/conv1.weight", "optimizer/state/0/...").
 std::map<std::string, torch::Tensor> tensors_by_path(const PickleValuePtr& root);

@@ -28,14 +28,18 @@ std::string message_of(const std::string& path) {
   return "<no error>";
 }
 
+// "stem" for the files torch 1.13 wrote, "torch2/stem" for those of torch 2.x.
 class BothFormats : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BothFormats, TensorsMatchPythonInZipAndLegacy) {
-  const std::string stem = GetParam();
-  const auto& expected = expected_fixtures().at(stem).at("tensors");
+  const std::string param = GetParam();
+  const auto slash = param.find('/');
+  const std::string dir = slash == std::string::npos ? "" : param.substr(0, slash + 1);
+  const std::string stem = param.substr(dir.size());
+  const auto& expected = expected_fixtures(dir + "expected.json").at(stem).at("tensors");
   for (const char* suffix : {"_zip.pth", "_legacy.pth"}) {
-    SCOPED_TRACE(suffix);
-    const TorchFile file = read_torch_file(io_fixture(stem + suffix));
+    SCOPED_TRACE(param + suffix);
+    const TorchFile file = read_torch_file(io_fixture(dir + stem + suffix));
     EXPECT_EQ(file.format, std::string(suffix) == "_zip.pth" ? TorchFileFormat::Zip : TorchFileFormat::Legacy);
     const auto tensors = testing::tensors_by_path(file.root);
     ASSERT_EQ(tensors.size(), expected.size());
@@ -48,6 +52,36 @@ TEST_P(BothFormats, TensorsMatchPythonInZipAndLegacy) {
 
 INSTANTIATE_TEST_SUITE_P(TorchPickle, BothFormats,
                          ::testing::Values("resnet18_trunc", "mmdet_style", "views", "dtypes"));
+// Written by torch 2.15 (scripts/fixtures/make_torch2_io_fixtures.py): its zip files add
+// .format_version, .storage_alignment, byteorder and .data/serialization_id records.
+INSTANTIATE_TEST_SUITE_P(Torch2, BothFormats,
+                         ::testing::Values("torch2/module", "torch2/mmdet_style", "torch2/views",
+                                           "torch2/dtypes"),
+                         [](const auto& info) { return info.param.substr(info.param.find('/') + 1); });
+
+TEST(TorchPickle, Torch2StateDictKeepsKeyOrderMetadataAndParameters) {
+  const auto& expected = expected_fixtures("torch2/expected.json");
+  EXPECT_EQ(expected.at("torch_version").get<std::string>().substr(0, 2), "2.");
+  for (const char* name : {"torch2/module_zip.pth", "torch2/module_legacy.pth"}) {
+    SCOPED_TRACE(name);
+    const auto root = read_torch_file(io_fixture(name)).root;
+    ASSERT_TRUE(root->is_dict());
+    EXPECT_TRUE(root->ordered);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : root->entries) keys.push_back(k->as_string("key"));
+    EXPECT_EQ(keys, expected.at("module").at("keys").get<std::vector<std::string>>());
+    ASSERT_TRUE(root->attributes);
+    const auto metadata = root->attributes->get("_metadata");
+    ASSERT_TRUE(metadata && metadata->is_dict());
+    EXPECT_EQ(metadata->get("1")->get("version")->as_int("version"), 2);  // BatchNorm2d
+  }
+  const auto params = testing::tensors_by_path(read_torch_file(io_fixture("torch2/parameters.pth")).root);
+  ASSERT_EQ(params.size(), expected.at("parameters").at("tensors").size());
+  for (const auto& [path, e] : expected.at("parameters").at("tensors").items()) {
+    ASSERT_TRUE(params.count(path)) << path;
+    testing::expect_tensor_matches(params.at(path), e, path);
+  }
+}
 
 TEST(TorchPickle, OrderedDictKeepsKeyOrderAndMetadata) {
   for (const char* name : {"resnet18_trunc_zip.pth", "resnet18_trunc_legacy.pth"}) {
