@@ -49,10 +49,23 @@ std::string find_shipped_config(const std::string& relative) {
   throw Error(fmt::format("cannot find the shipped config configs/{}; looked in:{}", relative, tried));
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+std::string resolve_config_path(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: config file not found", path));
-  Config cfg = Config::load(path, overrides);
+  if (fs::exists(path, ec)) return path;
+  // `configs/ghm/x.yaml` from another folder: the shipped configs (after `cmake --install`,
+  // <prefix>/share/ghmdet/configs).
+  const fs::path p(path);
+  if (p.is_relative() && !p.empty() && *p.begin() == "configs") {
+    try {
+      return find_shipped_config(p.lexically_relative("configs").string());
+    } catch (const Error&) {
+    }
+  }
+  throw Error(fmt::format("{}: config file not found", path));
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  Config cfg = Config::load(resolve_config_path(path), overrides);
   if (!cfg.is_map()) throw Error(fmt::format("{}: a config must be a map of keys", path));
   cfg.check_keys({"model", "train_cfg", "test_cfg", "dataset_type", "data_root", "img_norm_cfg", "data",
                   "optimizer", "optimizer_config", "lr_config", "total_epochs", "checkpoint_config",

@@ -38,8 +38,13 @@ namespace ghmdet::cli {
 // listing the places tried.
 std::string find_shipped_config(const std::string& relative);
 
-// Config::load, then the top-level keys checked against docs/CONFIGS.md's list (a typo such as
-// `total_epoch` is an error naming the nearest valid key instead of silently ignored).
+// PATH when it exists; else, for a relative path under configs/, the shipped config of that name
+// (find_shipped_config); else an error naming PATH.
+std::string resolve_config_path(const std::string& path);
+
+// Config::load of resolve_config_path(path), then the top-level keys checked against
+// docs/CONFIGS.md's list (a typo such as `total_epoch` is an error naming the nearest valid key
+// instead of silently ignored).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
 
 // "" or "auto": the first CUDA device when there is one, else the CPU; otherwise parse_device.
