@@ -236,11 +236,16 @@ TEST_F(AuthorsKeys, NumClassesFollowsEachFilesOwnMeaning) {
   // mmdetection v1 (and the authors'): 81 includes the background.
   EXPECT_EQ(Config::load(write("v1.py", head))["model"]["bbox_head"].get<int>("num_classes"), 80);
   // mmdetection v2 structure anywhere in the file: counted as written.
-  for (const std::string v2 : {"data = dict(samples_per_gpu=2)\n", "train_pipeline = []\n",
+  for (const std::string v2 : {"data = dict(samples_per_gpu=2)\n",
                                "model = dict(bbox_head=dict(num_classes=81, anchor_generator=dict()))\n",
+                               "model = dict(bbox_head=dict(num_classes=81, bbox_coder=dict()))\n",
                                "model = dict(bbox_head=dict(num_classes=81), train_cfg=dict())\n"}) {
     EXPECT_EQ(Config::load(write("v2.py", head + v2))["model"]["bbox_head"].get<int>("num_classes"), 81) << v2;
   }
+  // mmdetection v1.0's pipelines still count the background.
+  EXPECT_EQ(Config::load(write("v1p.py", head + "train_pipeline = [dict(type='LoadImageFromFile')]\n"))["model"]
+                ["bbox_head"].get<int>("num_classes"),
+            80);
   // A file with _base_ (mmdetection v2's inheritance) too.
   write("base.yaml", "total_epochs: 12\n");
   EXPECT_EQ(Config::load(write("child.py", "_base_ = ['base.yaml']\n" + head))["model"]["bbox_head"].get<int>(

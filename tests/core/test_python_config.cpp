@@ -102,6 +102,14 @@ TEST_F(PythonConfigTest, ValuesAsPythonEvaluatesThem) {
   EXPECT_EQ(c.get<int>("reassigned"), 2);
 }
 
+TEST_F(PythonConfigTest, WindowsLineEndingsAndByteOrderMark) {
+  const Config c = load("\xEF\xBB\xBF"
+                        "a = dict(\r\n    b=1,  # note\r\n    c='x')\r\n\r\nd = a\r\n");
+  EXPECT_EQ(c["d"].get<int>("b"), 1);
+  EXPECT_EQ(c["a"].get<std::string>("c"), "x");
+  EXPECT_THAT(c["a"]["c"].where(), HasSubstr("cfg.py:3:5"));
+}
+
 TEST_F(PythonConfigTest, StringsStayStringsWhateverTheyLookLike) {
   const Config c = load("a = '42'\nb = 'true'\nc = 'null'\n");
   EXPECT_THAT(error_of([&] { c.get<int>("a"); }), HasSubstr("expected an int, found the string \"42\""));

@@ -236,9 +236,9 @@ void local_pretrained(const Config& root, std::vector<ConfigEdit>& sets) {
 
 bool reads_as_mmdet_v1(const Config& root) {
   if (!root.is_map() || root.has("_base_")) return false;
+  // Not pipelines: mmdetection v1.0 introduced them and still counted the background.
   for (const char* path : {"data.samples_per_gpu", "model.train_cfg", "model.test_cfg",
-                           "model.bbox_head.anchor_generator", "model.bbox_head.bbox_coder", "train_pipeline",
-                           "test_pipeline", "data.train.pipeline", "data.val.pipeline", "data.test.pipeline"}) {
+                           "model.bbox_head.anchor_generator", "model.bbox_head.bbox_coder"}) {
     if (has_path(root, path)) return false;
   }
   return true;

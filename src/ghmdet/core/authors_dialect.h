@@ -21,8 +21,7 @@
 //
 // A Python file is read as mmdetection v1 unless it has `_base_` or any structure that only
 // mmdetection v2 and later write: data.samples_per_gpu, model.train_cfg / model.test_cfg,
-// model.bbox_head.anchor_generator / bbox_coder, a `pipeline` in a data split, or a top-level
-// train_pipeline / test_pipeline. YAML files always count object classes only.
+// model.bbox_head.anchor_generator / bbox_coder. YAML files always count object classes only.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

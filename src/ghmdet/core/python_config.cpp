@@ -69,6 +69,7 @@ class Lexer {
   Lexer(const std::string& text, const std::string& file) : s_(text), file_(file) {}
 
   std::vector<Token> run() {
+    if (s_.compare(0, 3, "\xEF\xBB\xBF") == 0) i_ = 3;  // a UTF-8 byte order mark, as Python skips it
     bool line_start = true;
     while (true) {
       if (line_start && brackets_.empty()) {
