@@ -21,6 +21,8 @@
 // None null, a tuple a list. Hostile input is bounded: nesting deeper than kMaxNesting (in the
 // text, or built up through names), more than kMaxNodes values or strings longer than
 // kMaxStringBytes are errors, never a stack overflow or an exhausted memory.
+//
+// The tokens come from core/python_tokens.h; this file evaluates them.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
