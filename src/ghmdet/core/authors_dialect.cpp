@@ -232,8 +232,7 @@ void local_pretrained(const Config& root, std::vector<ConfigEdit>& sets) {
                          "ImageNet ResNets modelzoo://resnet18|34|50|101 map to checkpoints/<torchvision file>)");
 }
 
-}  // namespace
-
+// Whether a Python file's tree reads as mmdetection v1 (the rule in the header).
 bool reads_as_mmdet_v1(const Config& root) {
   if (!root.is_map() || root.has("_base_")) return false;
   // Not pipelines: mmdetection v1.0 introduced them and still counted the background.
@@ -243,6 +242,8 @@ bool reads_as_mmdet_v1(const Config& root) {
   }
   return true;
 }
+
+}  // namespace
 
 std::vector<ConfigEdit> authors_dialect_edits(const Config& root, bool python_v1_rules) {
   std::vector<ConfigEdit> sets, removals;

@@ -47,7 +47,4 @@ struct ConfigEdit {
 // Throws ghmdet::Error for bad values and for disagreements.
 std::vector<ConfigEdit> authors_dialect_edits(const Config& root, bool python_v1_rules);
 
-// Whether a Python file's tree reads as mmdetection v1 (the rule above).
-bool reads_as_mmdet_v1(const Config& root);
-
 }  // namespace ghmdet
