@@ -70,9 +70,16 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   cfg.check_keys({"model", "train_cfg", "test_cfg", "dataset_type", "data_root", "img_norm_cfg", "data",
                   "optimizer", "optimizer_config", "lr_config", "total_epochs", "checkpoint_config",
                   "log_config", "evaluation", "log_level", "work_dir", "load_from", "resume_from",
-                  "workflow", "dist_params", "backbone_pretraining"});
+                  "workflow", "dist_params", "backbone_pretraining", "device_ids"});
   if (cfg.has("evaluation") && !cfg["evaluation"].is_null()) cfg["evaluation"].check_keys({"interval", "metric"});
   return cfg;
+}
+
+std::string saved_config_name(const std::string& config_file) {
+  if (config_file.empty()) return "config.yaml";
+  fs::path name = fs::path(config_file).filename();
+  if (name.extension() == ".py") name.replace_extension(".yaml");
+  return name.string();
 }
 
 torch::Device device_from_flag(const std::string& text) {

@@ -42,10 +42,14 @@ std::string find_shipped_config(const std::string& relative);
 // (find_shipped_config); else an error naming PATH.
 std::string resolve_config_path(const std::string& path);
 
-// Config::load of resolve_config_path(path), then the top-level keys checked against
-// docs/CONFIGS.md's list (a typo such as `total_epoch` is an error naming the nearest valid key
-// instead of silently ignored).
+// Config::load of resolve_config_path(path) (YAML, or a Python config for a file ending in .py),
+// then the top-level keys checked against docs/CONFIGS.md's list (a typo such as `total_epoch`
+// is an error naming the nearest valid key instead of silently ignored).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// The name the merged config is saved under in the work_dir: the config's file name, ending in
+// .yaml for a Python config (what is saved is YAML).
+std::string saved_config_name(const std::string& config_file);
 
 // "" or "auto": the first CUDA device when there is one, else the CPU; otherwise parse_device.
 torch::Device device_from_flag(const std::string& text);

@@ -19,9 +19,13 @@ function(run name expect_regex)
   set(${name}_output "${all}" PARENT_SCOPE)
 endfunction()
 
-# 20 train and 4 val scenes of 64x64 in ${data}.
+# TINY_TRAIN_SCENES (20 unless the script sets it) train and 4 val scenes of 64x64 in ${data}.
+if(NOT DEFINED TINY_TRAIN_SCENES)
+  set(TINY_TRAIN_SCENES 20)
+endif()
 set(data ${WORK}/data)
-execute_process(COMMAND ${MAKE_SCENES} ${data} 20 4 64 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+execute_process(COMMAND ${MAKE_SCENES} ${data} ${TINY_TRAIN_SCENES} 4 64
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "make_tiny_scenes: exit code ${rc}:\n${out}${err}")
 endif()

@@ -13,45 +13,13 @@
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/string_distance.h"
+#include "config_files.h"
 
 namespace ghmdet {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-// A scratch directory that lives as long as the test.
-class ConfigFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("ghmdet_config_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-
-  fs::path dir_;
-};
-
-// The message of the Error that `f` throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(ConfigTest, TypedScalarsAndLists) {
   const Config c = Config::from_string(

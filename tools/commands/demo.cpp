@@ -188,7 +188,7 @@ int run_demo(const DemoArgs& a) {
   const TrainOutcome trained = train_detector(cfg, train);
   if (trained.interrupted) {
     std::cerr << "demo interrupted; resume the training with: ghmdet train " << trained.work_dir << "/"
-              << fs::path(config).filename().string() << " --resume-from " << trained.last_checkpoint << "\n";
+              << saved_config_name(config) << " --resume-from " << trained.last_checkpoint << "\n";
     return 130;
   }
   if (trained.last_checkpoint.empty()) throw Error("demo: training wrote no checkpoint");

@@ -36,8 +36,7 @@ void save_merged_config(const Config& cfg, const std::string& work_dir, const st
   std::error_code ec;
   fs::create_directories(work_dir, ec);
   if (ec) throw Error(fmt::format("{}: cannot create the work_dir: {}", work_dir, ec.message()));
-  const fs::path name = config_file.empty() ? fs::path("config.yaml") : fs::path(config_file).filename();
-  const std::string path = (fs::path(work_dir) / name).string();
+  const std::string path = (fs::path(work_dir) / saved_config_name(config_file)).string();
   std::ofstream f(path);
   f << cfg.dump() << "\n";
   if (!f) throw Error(fmt::format("{}: cannot write the merged config", path));

@@ -14,11 +14,20 @@
 #include <set>
 #include <sstream>
 
+#include "ghmdet/core/authors_dialect.h"
+#include "ghmdet/core/python_config.h"
 #include "ghmdet/core/string_distance.h"
 
 namespace ghmdet {
 
 namespace fs = std::filesystem;
+
+// Befriended by Config: the loader's passes read the trees it builds through Config's API.
+struct ConfigAccess {
+  static Config view(const YAML::Node& root, const Config::Origins& origins) {
+    return Config(root, "", std::make_shared<const Config::Origins>(origins));
+  }
+};
 
 namespace {
 
@@ -39,9 +48,15 @@ std::string mark_text(const YAML::Mark& mark) {
   return ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
-// "file:line:col" for a node whose origin keeps marks; just "file" otherwise.
+// "file:line:col" for a node whose origin keeps marks (the node's own, else the origin's line
+// and column); just "file" otherwise.
 std::string location(const Config::Origin& origin, const YAML::Mark& mark) {
-  return origin.has_marks ? origin.file + mark_text(mark) : origin.file;
+  if (!origin.has_marks) return origin.file;
+  std::string text = mark_text(mark);
+  if (text.empty() && origin.line > 0) {
+    text = ":" + std::to_string(origin.line) + ":" + std::to_string(origin.column);
+  }
+  return origin.file + text;
 }
 
 bool is_quoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
@@ -101,11 +116,20 @@ void copy_subtree(const Config::Origins& from, Config::Origins& to, const std::s
   for_subtree(from, path, [&](const auto& entry) { to[entry.first] = entry.second; });
 }
 
-// Records `origin` for every node of `node`, and rejects what the rest of the code cannot
+using Positions = std::map<std::string, std::pair<int, int>>;
+
+// Records `origin` for every node of `node` (with its line and column from `positions` when
+// given: a Python config's nodes carry no marks), and rejects what the rest of the code cannot
 // represent: non-scalar keys, duplicate keys (yaml-cpp keeps both silently).
 void annotate(const YAML::Node& node, const std::string& path, const Config::Origin& origin,
-              Config::Origins& origins) {
-  origins[path] = origin;
+              Config::Origins& origins, const Positions* positions = nullptr) {
+  Config::Origin& own = origins[path] = origin;
+  if (positions) {
+    if (auto it = positions->find(path); it != positions->end()) {
+      own.line = it->second.first;
+      own.column = it->second.second;
+    }
+  }
   if (node.IsMap()) {
     std::set<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
@@ -118,10 +142,10 @@ void annotate(const YAML::Node& node, const std::string& path, const Config::Ori
         throw Error(location(origin, it->first.Mark()) + ": duplicate key '" + key + "'" +
                     (path.empty() ? "" : " in " + path));
       }
-      annotate(it->second, join_key(path, key), origin, origins);
+      annotate(it->second, join_key(path, key), origin, origins, positions);
     }
   } else if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size(); ++i) annotate(node[i], join_index(path, i), origin, origins);
+    for (size_t i = 0; i < node.size(); ++i) annotate(node[i], join_index(path, i), origin, origins, positions);
   }
 }
 
@@ -234,12 +258,103 @@ std::string read_file(const std::string& file, const std::string& referrer) {
   return buffer.str();
 }
 
-// Parses `text` (the contents of `file`), loads and merges its bases, and merges it on top.
-// `stack` holds the canonical paths of the files being loaded, to detect cycles.
-Loaded load_text(const std::string& text, const std::string& file, std::vector<std::string>& stack) {
+bool is_python_file(const std::string& file) { return fs::path(file).extension() == ".py"; }
+
+std::vector<std::string> split_dotted(const std::string& path) {
+  std::vector<std::string> keys;
+  std::stringstream parts(path);
+  for (std::string key; std::getline(parts, key, '.');) keys.push_back(key);
+  return keys;
+}
+
+// The origin a node written by the loader reports: that of its source node, with the source's
+// line and column when the source has YAML marks.
+Config::Origin edit_origin(const Loaded& loaded, const std::string& source) {
+  Config::Origin origin = origin_at(loaded.origins, source);
+  YAML::Node node = loaded.root;
+  for (const auto& key : split_dotted(source)) {
+    YAML::Node child;
+    if (!node.IsMap() || !find_entry(node, key, nullptr, &child)) return origin;
+    node.reset(child);
+  }
+  if (origin.line == 0 && node.Mark().line >= 0) {
+    origin.line = node.Mark().line + 1;
+    origin.column = node.Mark().column + 1;
+  }
+  return origin;
+}
+
+// Applies core/authors_dialect.h's edits. Maps missing (or null) on the way to a set are
+// created; a removal of what is not there does nothing.
+void apply_edits(Loaded& loaded, const std::vector<ConfigEdit>& edits) {
+  for (const ConfigEdit& edit : edits) {
+    const Config::Origin origin = edit.remove ? Config::Origin{} : edit_origin(loaded, edit.source);
+    const std::vector<std::string> keys = split_dotted(edit.path);
+    YAML::Node parent = loaded.root;
+    std::string path;
+    bool reached = true;
+    for (size_t k = 0; k + 1 < keys.size() && reached; ++k) {
+      path = join_key(path, keys[k]);
+      YAML::Node child;
+      const bool exists = find_entry(parent, keys[k], nullptr, &child);
+      if (edit.remove && (!exists || !child.IsMap())) {
+        reached = false;
+      } else if (!exists || child.IsNull()) {
+        if (exists) {
+          child = YAML::Node(YAML::NodeType::Map);  // rebinds the null value in place
+        } else {
+          parent.force_insert(keys[k], YAML::Node(YAML::NodeType::Map));
+          find_entry(parent, keys[k], nullptr, &child);
+        }
+        erase_subtree(loaded.origins, path);
+        loaded.origins[path] = origin;
+      } else if (!child.IsMap()) {
+        throw Error(location(origin_at(loaded.origins, path), child.Mark()) + ": " + path + ": expected a map, found " +
+                    describe(child) + " (setting " + edit.path + ")");
+      }
+      parent.reset(child);
+    }
+    if (!reached) continue;
+    if (edit.remove) {
+      if (find_entry(parent, keys.back(), nullptr, nullptr)) {
+        parent.remove(keys.back());
+        erase_subtree(loaded.origins, edit.path);
+      }
+      continue;
+    }
+    YAML::Node existing;
+    if (find_entry(parent, keys.back(), nullptr, &existing)) {
+      existing = edit.value;  // rebinds the node in place, so the key keeps its position
+    } else {
+      parent.force_insert(keys.back(), edit.value);
+    }
+    erase_subtree(loaded.origins, edit.path);
+    annotate(edit.value, edit.path, origin, loaded.origins);
+  }
+}
+
+// Translates the authors' keys in `loaded`: one file's own tree (`python_file`: a whole Python
+// file), or the merged tree after the overrides.
+void translate_dialect(Loaded& loaded, bool python_file) {
+  const Config view = ConfigAccess::view(loaded.root, loaded.origins);
+  apply_edits(loaded, authors_dialect_edits(view, python_file));
+}
+
+// Parses `text` (the contents of `file`, Python when `python` and YAML otherwise), loads and
+// merges its bases, and merges it on top. `stack` holds the canonical paths of the files being
+// loaded, to detect cycles.
+Loaded load_text(const std::string& text, const std::string& file, std::vector<std::string>& stack,
+                 bool python) {
   Loaded self;
-  self.root = parse_yaml(text, file);
-  annotate(self.root, "", Config::Origin{file, true}, self.origins);
+  if (python) {
+    const PythonConfig parsed = parse_python_config(text, file);
+    self.root = parsed.root;
+    annotate(self.root, "", Config::Origin{file, true}, self.origins, &parsed.positions);
+  } else {
+    self.root = parse_yaml(text, file);
+    annotate(self.root, "", Config::Origin{file, true}, self.origins);
+  }
+  translate_dialect(self, python);
 
   YAML::Node base_key, base_value;
   if (!find_entry(self.root, kBaseKey, &base_key, &base_value)) {
@@ -275,7 +390,7 @@ Loaded load_text(const std::string& text, const std::string& file, std::vector<s
                   "' is already being loaded by the files that include it");
     }
     stack.push_back(canonical);
-    Loaded base = load_text(read_file(base_file, referrer), base_file, stack);
+    Loaded base = load_text(read_file(base_file, referrer), base_file, stack, is_python_file(base_file));
     stack.pop_back();
     merged.root = merge_maps(merged.root, merged.origins, base.root, base.origins, "");
   }
@@ -374,6 +489,12 @@ void apply_override(Loaded& loaded, const std::string& text) {
       parent[seg] = result;
     }
   }
+}
+
+// The authors' keys an override may have brought in (train_cfg.ghmc=...), translated last.
+void finish_overrides(Loaded& loaded) {
+  translate_dialect(loaded, false);
+  strip_delete(loaded.root, "", loaded.origins);
 }
 
 // --- typed conversion ------------------------------------------------------------------------
@@ -496,16 +617,18 @@ Config Config::load(const std::string& path, const std::vector<std::string>& ove
   std::vector<std::string> stack;
   std::error_code ec;
   stack.push_back(fs::weakly_canonical(file, ec).string());
-  Loaded loaded = load_text(read_file(file, ""), file, stack);
+  Loaded loaded = load_text(read_file(file, ""), file, stack, is_python_file(file));
   for (const auto& o : overrides) apply_override(loaded, o);
+  finish_overrides(loaded);
   return Config(loaded.root, "", std::make_shared<const Origins>(std::move(loaded.origins)));
 }
 
 Config Config::from_string(const std::string& yaml, const std::string& name,
                            const std::vector<std::string>& overrides) {
   std::vector<std::string> stack;
-  Loaded loaded = load_text(yaml, name, stack);
+  Loaded loaded = load_text(yaml, name, stack, false);
   for (const auto& o : overrides) apply_override(loaded, o);
+  finish_overrides(loaded);
   return Config(loaded.root, "", std::make_shared<const Origins>(std::move(loaded.origins)));
 }
 

@@ -12,6 +12,11 @@
 //    then the including file is merged on top. A cycle of bases is an error.
 //  * Merging: two maps merge key by key; a map holding `_delete_: true` replaces the base map
 //    instead; lists, scalars and nulls replace. `_delete_` keys never survive loading.
+//  * A file whose name ends in ".py" is a Python-format config (core/python_config.h: the same
+//    tree, without a Python interpreter); any other file is YAML. Bases may mix the two.
+//  * The GHM authors' and mmdetection v1's own keys (train_cfg.ghmc / ghmr, datatype, a v1
+//    num_classes counting the background) are translated into GHMDet's in each file before its
+//    bases are merged, and once more after the overrides (core/authors_dialect.h).
 //  * Overrides "a.b.c=value" are applied last; `value` is parsed as YAML (numbers, true/false,
 //    null, [lists], {maps}, which merge into an existing map); text that is not valid YAML is
 //    taken as a plain string. Every key before the last must exist (a list element is addressed
@@ -40,16 +45,20 @@ class Config {
   // Where one node of the merged tree came from. `file` is as the user wrote it, normalised
   // lexically ("configs/_base_/models/x.yaml"); `has_marks` is false for command-line overrides,
   // whose line:column would mean nothing.
+  // `line`/`column` (1-based) place nodes that carry no YAML marks: those of Python configs and
+  // those the loader writes (core/authors_dialect.h); 0 when unknown.
   struct Origin {
     std::string file;
     bool has_marks = true;
+    int line = 0;
+    int column = 0;
   };
   using Origins = std::map<std::string, Origin>;  // key path -> origin, for every node
 
   Config();  // an empty (null) config named "<empty>"
 
   static Config load(const std::string& path, const std::vector<std::string>& overrides = {});
-  // `_base_` paths in `yaml` are relative to the directory of `name` (the current directory for
+  // `yaml` is YAML text whatever `name` ends in. `_base_` paths in `yaml` are relative to the directory of `name` (the current directory for
   // the default name).
   static Config from_string(const std::string& yaml, const std::string& name = "<string>",
                             const std::vector<std::string>& overrides = {});
@@ -99,6 +108,7 @@ class Config {
   const YAML::Node& node() const;
 
  private:
+  friend struct ConfigAccess;  // the loader (config.cpp) views the trees it is building
   Config(YAML::Node node, std::string path, std::shared_ptr<const Origins> origins);
   Origin origin() const;
   Config child(const YAML::Node& node, const std::string& child_path) const;
