@@ -34,7 +34,9 @@ std::map<std::string, torch::Tensor> capture_rng_state() {
     out["cpu"] = gen.get_state();
   }
   if (torch::cuda::is_available()) {
-    for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+    // device_count() is a size_t in libtorch 1.13 and a c10::DeviceIndex in 2.x.
+    const auto devices = static_cast<int64_t>(torch::cuda::device_count());
+    for (int64_t i = 0; i < devices; ++i) {
       auto gen = default_generator(torch::Device(torch::kCUDA, static_cast<int8_t>(i)));
       std::lock_guard<std::mutex> lock(gen.mutex());
       out["cuda:" + std::to_string(i)] = gen.get_state();
