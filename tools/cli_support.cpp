@@ -212,6 +212,33 @@ Evaluate make_dataset_evaluator(std::shared_ptr<const DetectionDataset> dataset,
   };
 }
 
+void check_operating_point_dataset(const DetectionDataset& dataset) {
+  if (!dynamic_cast<const CocoDataset*>(&dataset) || dataset.options().ann_files.size() != 1)
+    throw Error("--show-score-thr auto chooses the threshold on one COCO annotation file, and this dataset has "
+                "none; give a number instead");
+}
+
+OperatingPoint dataset_operating_point(const DetectionDataset& dataset, const std::vector<ImageDetections>& detections,
+                                       bool plus_one_widths) {
+  check_operating_point_dataset(dataset);
+  const CocoJson gt = read_coco_json(dataset.options().ann_files.front());
+  return best_f1_operating_point(gt, to_coco(detections, dataset, plus_one_widths));
+}
+
+std::optional<double> parse_show_score_thr(const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !(value >= 0 && value <= 1))
+    throw Error(fmt::format("--show-score-thr {}: expected 'auto' or a number in [0, 1]", text));
+  return value;
+}
+
 void write_results_file(const std::string& path, const std::vector<ImageDetections>& detections,
                         const DetectionDataset& dataset, bool plus_one_widths) {
   const fs::path parent = fs::path(path).parent_path();

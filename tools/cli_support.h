@@ -23,6 +23,7 @@
 #include "ghmdet/data/detection_dataset.h"
 #include "ghmdet/engine/eval_hook.h"
 #include "ghmdet/engine/inference.h"
+#include "ghmdet/evaluation/operating_point.h"
 
 namespace ghmdet {
 struct RetinaNetImpl;
@@ -80,6 +81,17 @@ bool uses_plus_one_widths(const RetinaNetImpl& model);
 Evaluate make_dataset_evaluator(std::shared_ptr<const DetectionDataset> dataset, const std::string& metric,
                                 bool plus_one_widths, std::ostream& out);
 
+// The score threshold of best F1 at IoU 0.5 (evaluation/operating_point.h) of `detections` (in
+// dataset order) on the dataset's COCO annotation file. check_operating_point_dataset throws
+// ghmdet::Error for a dataset without one (VOC, several annotation files).
+void check_operating_point_dataset(const DetectionDataset& dataset);
+OperatingPoint dataset_operating_point(const DetectionDataset& dataset, const std::vector<ImageDetections>& detections,
+                                       bool plus_one_widths);
+
+// --show-score-thr: "auto" (nullopt: the operating point above) or a number in [0, 1]; anything
+// else throws ghmdet::Error naming the flag.
+std::optional<double> parse_show_score_thr(const std::string& text);
+
 // The COCO results of `detections` (category ids from the CocoDataset, or label + 1).
 void write_results_file(const std::string& path, const std::vector<ImageDetections>& detections,
                         const DetectionDataset& dataset, bool plus_one_widths);
@@ -113,7 +125,10 @@ struct TestRequest {
   std::string results_out;             // COCO results JSON ("" = none)
   std::vector<std::string> metrics;    // bbox and/or mAP
   std::string show_dir;                // pictures with boxes and class names ("" = none)
-  double show_score_thr = 0.3;
+  // Lowest score drawn; nullopt: the best-F1 threshold on this split (dataset_operating_point,
+  // needs a COCO annotation file), printed with its precision and recall.
+  std::optional<double> show_score_thr = 0.3;
+  bool show_gt = true;                 // the split's ground truth as dashed boxes in the pictures
   int64_t max_pictures = -1;           // -1: every image
 };
 
@@ -121,6 +136,9 @@ struct TestOutcome {
   nlohmann::json metrics = nlohmann::json::object();  // metric name -> its metrics
   int64_t images = 0;
   int64_t pictures = 0;
+  int64_t boxes_drawn = 0;             // detections drawn in those pictures
+  double show_score_thr = 0;           // the threshold they were drawn at
+  std::optional<OperatingPoint> operating_point;  // when it was chosen on the data
   double seconds = 0;                  // inference wall time
 };
 TestOutcome test_detector(const Config& cfg, const TestRequest& request);

@@ -11,8 +11,9 @@
 //   ops/         NMS and test-time post-processing
 //   io/          PyTorch .pth reading (zip and legacy), state-dict loading, GHMDet checkpoints
 //   engine/      Trainer, SGD, lr schedule, checkpoints, inference, distributed training
-//   evaluation/  COCO bbox evaluation (COCOeval's 12 numbers), VOC mAP, results files
-//   viz/         SVG plots and the training report (report.html)
+//   evaluation/  COCO bbox evaluation (COCOeval's 12 numbers), VOC mAP, results files, the
+//                best-F1 operating point
+//   viz/         SVG plots, the training report (report.html), detection pictures
 //
 // Tensors follow the device of their inputs: the same calls run on CPU and CUDA.
 // Boxes are float (x1, y1, x2, y2) in pixels; the pixel-offset convention (+1 widths or not)
@@ -65,7 +66,9 @@
 #include "ghmdet/engine/trainer.h"
 
 #include "ghmdet/evaluation/coco_eval.h"
+#include "ghmdet/evaluation/operating_point.h"
 #include "ghmdet/evaluation/results_io.h"
 #include "ghmdet/evaluation/voc_eval.h"
 
+#include "ghmdet/viz/detection_picture.h"
 #include "ghmdet/viz/report.h"

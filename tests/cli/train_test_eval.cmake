@@ -1,6 +1,7 @@
 # End to end through the binary: make a tiny Fashion-MNIST scene set, train the demo config for
 # 20 iterations (2 epochs of 10 batches at 64x64), then `test` the checkpoint (results file,
-# COCO evaluation, pictures) and `eval` the results file it wrote.
+# COCO evaluation, pictures; again with --show-score-thr auto) and `eval` the results file it
+# wrote.
 # -DCLI=<ghmdet> -DMAKE_SCENES=<make_tiny_scenes> -DCONFIG=<configs/demo/fashion_mnist_ghm.yaml>
 # -DWORK=<scratch folder>
 include(${CMAKE_CURRENT_LIST_DIR}/../cmake/tiny_scene_runs.cmake)
@@ -63,6 +64,17 @@ file(GLOB pictures ${WORK}/show/*.jpg)
 list(LENGTH pictures n_pictures)
 if(NOT n_pictures EQUAL 4)
   message(FATAL_ERROR "expected 4 pictures in ${WORK}/show, found ${n_pictures}")
+endif()
+
+# --show-score-thr auto: the threshold of best F1 on data.test, printed (or, for a model this
+# short-trained, the message that nothing hits); the ground truth left out.
+run(test_auto "(drawing detections with score >= [0-9.]+, the threshold of best F1 at IoU 0.5 on data.test: precision [0-9.]+, recall [0-9.]+|no score threshold keeps a detection that hits a ground-truth box)"
+  test ${CONFIG} ${WORK}/run/latest.pth --show-dir ${WORK}/show_auto --show-score-thr auto --no-show-gt
+  --device cpu --cfg-options ${overrides})
+file(GLOB pictures ${WORK}/show_auto/*.jpg)
+list(LENGTH pictures n_pictures)
+if(NOT n_pictures EQUAL 4)
+  message(FATAL_ERROR "expected 4 pictures in ${WORK}/show_auto, found ${n_pictures}")
 endif()
 
 # `eval` on the written file gives the AP that `test` printed.

@@ -141,7 +141,7 @@ TEST(ShippedConfigs, TrainingConfigsAreCompleteAndNamedAfterTheirWorkDir) {
       EXPECT_EQ(c["data"][split].get<std::string>("type"), c.get<std::string>("dataset_type"));
     }
   }
-  EXPECT_EQ(count, 11u);
+  EXPECT_EQ(count, 13u);  // 9 paper configs, 4 demo configs
 }
 
 void expect_ghmc(const Config& loss) {
@@ -289,6 +289,31 @@ TEST(ShippedConfigs, DemoConfigsDifferOnlyInTheLosses) {
        "model.bbox_head.loss_bbox={_delete_: true, type: SmoothL1Loss, beta: 0.11, loss_weight: 1.0}",
        "work_dir=./work_dirs/fashion_mnist_fl"});
   EXPECT_EQ(swapped.dump(), fl.dump());
+}
+
+// The other rows of `ghmdet demo --table`: GHM-C + SL1 swaps only the box loss, and the 4x row
+// only the batch, with lr and warm-up scaled to it (same images seen).
+TEST(ShippedConfigs, DemoTableConfigsDifferOnlyWhereTheirRowSays) {
+  const Config ghmc_sl1 = load("demo/fashion_mnist_ghmc_sl1.yaml");
+  const Config from_ghm = Config::load(
+      (kConfigs / "demo/fashion_mnist_ghm.yaml").string(),
+      {"model.bbox_head.loss_bbox={_delete_: true, type: SmoothL1Loss, beta: 0.11, loss_weight: 1.0}",
+       "work_dir=./work_dirs/fashion_mnist_ghmc_sl1"});
+  EXPECT_EQ(ghmc_sl1.dump(), from_ghm.dump());
+  expect_ghmc(ghmc_sl1["model"]["bbox_head"]["loss_cls"]);
+
+  const Config ghm = load("demo/fashion_mnist_ghm.yaml");
+  const Config x4 = load("demo/fashion_mnist_ghm_4x.yaml");
+  EXPECT_EQ(x4["data"].get<int>("imgs_per_gpu"), 4 * ghm["data"].get<int>("imgs_per_gpu"));
+  EXPECT_DOUBLE_EQ(x4["optimizer"].get<double>("lr"), 4 * ghm["optimizer"].get<double>("lr"));
+  EXPECT_EQ(4 * x4["lr_config"].get<int>("warmup_iters"), ghm["lr_config"].get<int>("warmup_iters"));
+  EXPECT_EQ(x4.get<int>("total_epochs"), ghm.get<int>("total_epochs"));
+  EXPECT_EQ(x4["backbone_pretraining"].dump(), ghm["backbone_pretraining"].dump());
+  const Config scaled = Config::load(
+      (kConfigs / "demo/fashion_mnist_ghm.yaml").string(),
+      {"data.imgs_per_gpu=32", "optimizer.lr=0.04", "lr_config.warmup_iters=25", "log_config.interval=10",
+       "work_dir=./work_dirs/fashion_mnist_ghm_4x"});
+  EXPECT_EQ(x4.dump(), scaled.dump());
 }
 
 }  // namespace

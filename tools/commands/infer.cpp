@@ -4,13 +4,12 @@
 //    "category": NAME}]}]
 // (boxes in original-image pixels) to --out, or to stdout. CHECKPOINT may be a GHMDet,
 // torchvision or mmdetection file: its format is detected and its names mapped.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "../command.h"
@@ -23,6 +22,7 @@
 #include "ghmdet/io/weight_maps.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
+#include "ghmdet/viz/detection_picture.h"
 
 namespace {
 
@@ -53,31 +53,13 @@ std::string category_name(const std::vector<std::string>& names, int64_t label) 
   return "class_" + std::to_string(label);
 }
 
+// The pictures of `test --show-dir`, without ground truth; detections are filtered above.
 void draw(const std::string& image_path, const ghmdet::Detections& det,
           const std::vector<std::string>& names, const std::string& show_dir) {
-  cv::Mat img = cv::imread(image_path, cv::IMREAD_COLOR);
-  if (img.empty()) throw ghmdet::Error(image_path + ": cannot be read as an image");
-  auto boxes = det.boxes.to(torch::kCPU).contiguous();
-  auto scores = det.scores.to(torch::kCPU).contiguous();
-  auto labels = det.labels.to(torch::kCPU).contiguous();
-  for (int64_t k = 0; k < det.size(); ++k) {
-    const auto* b = boxes.data_ptr<float>() + 4 * k;
-    const int64_t label = labels.data_ptr<int64_t>()[k];
-    // A fixed colour per class, spread over the hue circle.
-    cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(static_cast<double>((label * 37) % 180), 220, 255)), bgr;
-    cv::cvtColor(hsv, bgr, cv::COLOR_HSV2BGR);
-    const auto c = bgr.at<cv::Vec3b>(0, 0);
-    const cv::Scalar colour(c[0], c[1], c[2]);
-    cv::rectangle(img, cv::Point2f(b[0], b[1]), cv::Point2f(b[2], b[3]), colour, 2);
-    char text[160];
-    std::snprintf(text, sizeof(text), "%s %.2f", category_name(names, label).c_str(),
-                  scores.data_ptr<float>()[k]);
-    cv::putText(img, text, cv::Point2f(b[0], std::max(b[1] - 3.f, 10.f)), cv::FONT_HERSHEY_SIMPLEX,
-                0.45, colour, 1, cv::LINE_AA);
-  }
   std::filesystem::create_directories(show_dir);
   const auto out = std::filesystem::path(show_dir) / std::filesystem::path(image_path).filename();
-  if (!cv::imwrite(out.string(), img)) throw ghmdet::Error(out.string() + ": cannot be written");
+  ghmdet::viz::write_detection_picture(image_path, out.string(), det, nullptr, names,
+                                       -std::numeric_limits<double>::infinity());
 }
 
 int run(const InferArgs& a) {

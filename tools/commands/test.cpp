@@ -1,11 +1,9 @@
 // `ghmdet test CONFIG CHECKPOINT [--out results.json] [--eval bbox|mAP ...] [--show-dir DIR]
-// [--show-score-thr T] [--device] [--cfg-options k=v ...]`: mmdetection's tools/test.py.
-// Runs data.test through the detector, writes COCO-format results, evaluates them, and draws
-// each image with its boxes and class names into --show-dir.
+// [--show-score-thr T|auto] [--no-show-gt] [--device] [--cfg-options k=v ...]`: mmdetection's
+// tools/test.py. Runs data.test through the detector, writes COCO-format results, evaluates them,
+// and draws each image with its boxes, class names and ground truth into --show-dir; `auto`
+// draws at the score threshold of best F1 on data.test (evaluation/operating_point.h).
 #include <fmt/format.h>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -18,59 +16,11 @@
 #include "ghmdet/data/build.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
+#include "ghmdet/viz/detection_picture.h"
 
 namespace fs = std::filesystem;
 
 namespace ghmdet::cli {
-namespace {
-
-// A colour per class, far apart in hue (golden-angle steps), fixed across pictures.
-cv::Scalar class_colour(int64_t label) {
-  cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(static_cast<double>((label * 137) % 180), 220, 255));
-  cv::Mat bgr;
-  cv::cvtColor(hsv, bgr, cv::COLOR_HSV2BGR);
-  const auto p = bgr.at<cv::Vec3b>(0, 0);
-  return cv::Scalar(p[0], p[1], p[2]);
-}
-
-// Small pictures are enlarged so the labels stay readable; boxes scale with them.
-constexpr int kMinPictureSide = 320;
-
-void draw_picture(const ImageDetections& d, const std::vector<std::string>& names, double score_thr,
-                  const std::string& path) {
-  cv::Mat image = cv::imread(d.meta.file, cv::IMREAD_COLOR);
-  if (image.empty()) throw Error(fmt::format("{}: cannot read the image to draw on", d.meta.file));
-  const double zoom = std::max(1.0, static_cast<double>(kMinPictureSide) / std::min(image.rows, image.cols));
-  if (zoom > 1.0) cv::resize(image, image, cv::Size(), zoom, zoom, cv::INTER_LINEAR);
-  const auto boxes = d.detections.boxes.to(torch::kCPU, torch::kFloat32).contiguous();
-  const auto scores = d.detections.scores.to(torch::kCPU, torch::kFloat32).contiguous();
-  const auto labels = d.detections.labels.to(torch::kCPU, torch::kInt64).contiguous();
-  const float* b = boxes.data_ptr<float>();
-  const float* s = scores.data_ptr<float>();
-  const int64_t* l = labels.data_ptr<int64_t>();
-  const int font = cv::FONT_HERSHEY_SIMPLEX;
-  const double font_scale = 0.4;
-  for (int64_t k = 0; k < d.detections.size(); ++k) {
-    if (s[k] < score_thr) continue;
-    const cv::Scalar colour = class_colour(l[k]);
-    const cv::Point p1(static_cast<int>(b[4 * k] * zoom), static_cast<int>(b[4 * k + 1] * zoom));
-    const cv::Point p2(static_cast<int>(b[4 * k + 2] * zoom), static_cast<int>(b[4 * k + 3] * zoom));
-    cv::rectangle(image, p1, p2, colour, 2);
-    const std::string name = l[k] >= 0 && l[k] < static_cast<int64_t>(names.size()) ? names[l[k]]
-                                                                                   : std::to_string(l[k]);
-    const std::string text = fmt::format("{} {:.2f}", name, s[k]);
-    int baseline = 0;
-    const cv::Size size = cv::getTextSize(text, font, font_scale, 1, &baseline);
-    const int top = std::max(0, p1.y - size.height - baseline - 2);
-    cv::rectangle(image, cv::Point(p1.x, top), cv::Point(p1.x + size.width + 2, top + size.height + baseline + 2),
-                  colour, cv::FILLED);
-    cv::putText(image, text, cv::Point(p1.x + 1, top + size.height + 1), font, font_scale, cv::Scalar(0, 0, 0), 1,
-                cv::LINE_AA);
-  }
-  if (!cv::imwrite(path, image)) throw Error(fmt::format("{}: cannot write the picture", path));
-}
-
-}  // namespace
 
 TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   std::error_code missing;
@@ -79,6 +29,7 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   const Config data = cfg["data"];
   std::shared_ptr<const DetectionDataset> dataset = make_dataset(data[request.split]);
   for (const auto& m : request.metrics) check_metric(m, *dataset);
+  if (!request.show_dir.empty() && !request.show_score_thr) check_operating_point_dataset(*dataset);
 
   auto model = build_detector(cfg["model"], cfg.has("train_cfg") ? cfg["train_cfg"] : Config(),
                               cfg.has("test_cfg") ? cfg["test_cfg"] : Config());
@@ -112,11 +63,37 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
     std::error_code ec;
     fs::create_directories(request.show_dir, ec);
     if (ec) throw Error(fmt::format("{}: cannot create --show-dir: {}", request.show_dir, ec.message()));
+    if (request.show_score_thr) {
+      outcome.show_score_thr = *request.show_score_thr;
+    } else {
+      const OperatingPoint op = dataset_operating_point(*dataset, detections, plus_one);
+      outcome.operating_point = op;
+      outcome.show_score_thr = op.score_thr;
+      if (op.found) {
+        std::cout << fmt::format(
+            "drawing detections with score >= {:.3f}, the threshold of best F1 at IoU 0.5 on data.{}: "
+            "precision {:.3f}, recall {:.3f}, F1 {:.3f} ({:.1f} detections per image)\n",
+            op.score_thr, request.split, op.precision, op.recall, op.f1,
+            static_cast<double>(op.kept) / static_cast<double>(std::max<int64_t>(1, op.num_images)));
+      } else {
+        std::cout << fmt::format("no score threshold keeps a detection that hits a ground-truth box at IoU 0.5 on "
+                                 "data.{}: the pictures show no detections\n",
+                                 request.split);
+      }
+    }
     const auto& names = model->class_names().empty() ? dataset->class_names() : model->class_names();
-    for (const auto& d : detections) {
+    const bool gt_in_order = static_cast<int64_t>(detections.size()) == dataset->size();
+    for (size_t i = 0; i < detections.size(); ++i) {
       if (request.max_pictures >= 0 && outcome.pictures >= request.max_pictures) break;
-      draw_picture(d, names, request.show_score_thr,
-                   (fs::path(request.show_dir) / fs::path(d.meta.file).filename()).string());
+      const auto& d = detections[i];
+      std::optional<viz::GroundTruthBoxes> gt;
+      if (request.show_gt && gt_in_order) {
+        const Annotations& a = dataset->annotations(static_cast<int64_t>(i));
+        gt = viz::GroundTruthBoxes{a.boxes, a.labels};
+      }
+      outcome.boxes_drawn += viz::write_detection_picture(
+          d.meta.file, (fs::path(request.show_dir) / fs::path(d.meta.file).filename()).string(), d.detections,
+          gt ? &*gt : nullptr, names, outcome.show_score_thr);
       ++outcome.pictures;
     }
   }
@@ -128,7 +105,8 @@ namespace {
 struct TestArgs {
   std::string config, checkpoint, out, show_dir, device;
   std::vector<std::string> eval, overrides;
-  double show_score_thr = 0.3;
+  std::string show_score_thr = "0.3";
+  bool no_show_gt = false;
 };
 
 std::function<int()> setup(CLI::App& sub) {
@@ -139,7 +117,10 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--eval", a->eval, "Metrics: bbox (COCO) and/or mAP (VOC)")
       ->check(CLI::IsMember({"bbox", "mAP"}));
   sub.add_option("--show-dir", a->show_dir, "Draw every test image with its detections into this folder");
-  sub.add_option("--show-score-thr", a->show_score_thr, "Lowest score drawn")->capture_default_str();
+  sub.add_option("--show-score-thr", a->show_score_thr,
+                 "Lowest score drawn, or 'auto': the threshold of best F1 at IoU 0.5 on data.test (COCO annotations)")
+      ->capture_default_str();
+  sub.add_flag("--no-show-gt", a->no_show_gt, "Leave the ground truth (dashed boxes) out of the pictures");
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
   return [a]() -> int {
@@ -147,6 +128,7 @@ std::function<int()> setup(CLI::App& sub) {
       throw Error("test: nothing to do; give at least one of --out, --eval, --show-dir");
     if (!a->out.empty() && fs::path(a->out).extension() != ".json")
       throw Error(fmt::format("--out {}: the results file must end in .json", a->out));
+    const std::optional<double> show_score_thr = parse_show_score_thr(a->show_score_thr);
     const Config cfg = load_config(a->config, a->overrides);
     TestRequest request;
     request.checkpoint = a->checkpoint;
@@ -154,10 +136,12 @@ std::function<int()> setup(CLI::App& sub) {
     request.results_out = a->out;
     request.metrics = a->eval;
     request.show_dir = a->show_dir;
-    request.show_score_thr = a->show_score_thr;
+    request.show_score_thr = show_score_thr;
+    request.show_gt = !a->no_show_gt;
     const TestOutcome out = test_detector(cfg, request);
     std::cout << fmt::format("tested {} images in {:.1f} s", out.images, out.seconds);
-    if (!a->show_dir.empty()) std::cout << fmt::format("; {} pictures in {}", out.pictures, a->show_dir);
+    if (!a->show_dir.empty())
+      std::cout << fmt::format("; {} pictures in {} ({} detections drawn)", out.pictures, a->show_dir, out.boxes_drawn);
     std::cout << "\n";
     return 0;
   };

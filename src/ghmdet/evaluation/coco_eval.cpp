@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/evaluation/coco_matching.h"
 #include "ghmdet/evaluation/pairwise_sum.h"
 #include "ghmdet/evaluation/parallel.h"
 
@@ -153,8 +154,8 @@ class Evaluator {
   void evaluate_category(int64_t k, CategoryState& st) {
     std::vector<int64_t> dt_order;
     std::vector<double> ious;
-    std::vector<uint8_t> gt_ignored, gt_matched;
-    std::vector<int64_t> gt_order;
+    std::vector<uint8_t> gt_ignored, gt_crowd, gt_matched;
+    std::vector<int64_t> gt_order, match;
     for (int64_t i = 0; i < num_images_; ++i) {
       const int64_t key = k * num_images_ + i;
       const int64_t g0 = gt_groups_.offsets[key], g1 = gt_groups_.offsets[key + 1];
@@ -180,6 +181,8 @@ class Evaluator {
       st.image_begin.push_back(base);
       st.image_count.push_back(D);
       for (int64_t d = 0; d < D; ++d) st.scores.push_back(dets_[dt_order[d]].score);
+      gt_crowd.resize(G);
+      for (int64_t g = 0; g < G; ++g) gt_crowd[g] = gts_[gt_groups_.rows[g0 + g]].crowd;
 
       for (int a = 0; a < kA; ++a) {
         const double lo = kAreaRanges[a][0], hi = kAreaRanges[a][1];
@@ -197,28 +200,14 @@ class Evaluator {
         auto& out = st.state[a];
         out.resize((base + D) * kT);
         gt_matched.assign(kT * G, 0);
+        match.resize(D);
         for (int t = 0; t < kT; ++t) {
-          uint8_t* matched = gt_matched.data() + t * G;
+          detail::coco_greedy_match(ious.data(), D, G, gt_order.data(), gt_ignored.data(), gt_crowd.data(),
+                                    iou_thrs_[t], gt_matched.data() + t * G, match.data());
           for (int64_t d = 0; d < D; ++d) {
-            double best = std::min(iou_thrs_[t], 1 - 1e-10);
-            int64_t m = -1;  // position in gt_order
-            for (int64_t p = 0; p < G; ++p) {
-              const int64_t g = gt_order[p];
-              const bool crowd = gts_[gt_groups_.rows[g0 + g]].crowd;
-              if (matched[g] && !crowd) continue;
-              if (m > -1 && !gt_ignored[gt_order[m]] && gt_ignored[g]) break;
-              const double iou = ious[d * G + g];
-              if (iou < best) continue;
-              best = iou;
-              m = p;
-            }
-            bool has_match_id = false, ignored = false;
-            if (m > -1) {
-              const int64_t g = gt_order[m];
-              matched[g] = 1;
-              ignored = gt_ignored[g];
-              has_match_id = gts_[gt_groups_.rows[g0 + g]].id_nonzero;
-            }
+            const int64_t g = match[d];
+            const bool has_match_id = g > -1 && gts_[gt_groups_.rows[g0 + g]].id_nonzero;
+            bool ignored = g > -1 && gt_ignored[g];
             if (!has_match_id) {
               const double area = det_area(dt_order[d]);
               ignored = ignored || area < lo || area > hi;
