@@ -39,6 +39,7 @@ target_include_directories(ghmdet_deps INTERFACE
 target_link_libraries(ghmdet_deps INTERFACE
   ${TORCH_LIBRARIES} ${OpenCV_LIBS} yaml-cpp simdjson::simdjson nlohmann_json::nlohmann_json
   pugixml::pugixml fmt::fmt spdlog::spdlog Threads::Threads ZLIB::ZLIB)
+target_link_options(ghmdet_deps INTERFACE ${GHMDET_TORCH_LINK_OPTIONS})
 target_compile_options(ghmdet_deps INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 
 # Multi-process training uses PyTorch's own c10d (TCPStore + ProcessGroupGloo, and

@@ -44,6 +44,8 @@ function(ghmdet_add_library)
   add_library(ghmdet SHARED ${objects})
   add_library(ghmdet::ghmdet ALIAS ghmdet)
   target_link_libraries(ghmdet PUBLIC ${TORCH_LIBRARIES} PRIVATE $<BUILD_INTERFACE:ghmdet_deps>)
+  # Consumers link libtorch through ghmdet and need the same libraries (cmake/GhmdetTorch.cmake).
+  target_link_options(ghmdet INTERFACE ${GHMDET_TORCH_LINK_OPTIONS})
   target_include_directories(ghmdet PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src> $<INSTALL_INTERFACE:include>)
   target_compile_features(ghmdet PUBLIC cxx_std_17)

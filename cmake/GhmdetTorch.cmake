@@ -59,3 +59,18 @@ foreach(dir IN LISTS TORCH_INCLUDE_DIRS)
     set(GHMDET_TORCH_SHIPS_FMT ON)
   endif()
 endforeach()
+
+# A wheel's libtorch_cuda needs the libraries of the nvidia-* wheels beside torch/ (NCCL, cuDNN,
+# cuBLAS, the CUDA runtime), which it finds at run time through its own RPATH
+# ($ORIGIN/../../nvidia/*/lib). The linker and GHMDet's binaries must take the same ones, not the
+# CUDA toolkit's: the toolkit's NCCL is older and lacks symbols libtorch_cuda uses.
+set(GHMDET_TORCH_LINK_OPTIONS "")
+set(GHMDET_TORCH_RUNTIME_DIRS "")
+if(GHMDET_TORCH_PREFIX)
+  file(GLOB GHMDET_TORCH_RUNTIME_DIRS LIST_DIRECTORIES true "${GHMDET_TORCH_PREFIX}/../nvidia/*/lib")
+  if(GHMDET_TORCH_RUNTIME_DIRS)
+    list(TRANSFORM GHMDET_TORCH_RUNTIME_DIRS REPLACE "/[^/]+/\\.\\./nvidia/" "/nvidia/")
+    list(JOIN GHMDET_TORCH_RUNTIME_DIRS ":" joined)
+    set(GHMDET_TORCH_LINK_OPTIONS "LINKER:-rpath-link,${joined}")
+  endif()
+endif()

@@ -9,6 +9,7 @@
 #include "ghmdet/losses/ghm_c.h"
 #include "ghmdet/losses/ghm_r.h"
 #include "ghmdet/modeling/build.h"
+#include "ghmdet/modeling/retinanet.h"
 #include "ghmdet/ops/nms.h"
 #include "ghmdet/structures/batch.h"
 #include "ghmdet_test_paths.h"
