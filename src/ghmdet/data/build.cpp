@@ -1,5 +1,7 @@
 #include "ghmdet/data/build.h"
 
+#include <filesystem>
+
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/shard_sampler.h"
@@ -70,6 +72,31 @@ DatasetOptions dataset_options_from_config(const Config& node) {
   o.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
   o.classes = node.get<std::vector<std::string>>("classes", {});
   return o;
+}
+
+void check_dataset_config(const Config& node, bool files) {
+  const std::string type = node.get<std::string>("type");
+  if (type != "CocoDataset" && type != "VOCDataset")
+    throw node["type"].error("unknown dataset type '" + type + "' (known: CocoDataset, VOCDataset)");
+  const DatasetOptions o = dataset_options_from_config(node);
+  if (!files) return;
+  const auto entry = [&](const std::string& key, size_t k) {
+    const Config v = node[key];
+    return v.is_sequence() ? v.at(k) : v;
+  };
+  for (size_t k = 0; k < o.ann_files.size(); ++k) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(o.ann_files[k], ec))
+      throw entry("ann_file", k).error(o.ann_files[k] + ": annotation file not found");
+    if (!o.img_prefixes[k].empty() && !std::filesystem::is_directory(o.img_prefixes[k], ec))
+      throw entry("img_prefix", k).error(o.img_prefixes[k] + ": image folder not found");
+  }
+}
+
+void check_data_config(const Config& data) {
+  data.check_keys({"imgs_per_gpu", "workers_per_gpu", "train", "val", "test"});
+  if (data.get<int64_t>("imgs_per_gpu", 2) < 1) throw data["imgs_per_gpu"].error("must be at least 1");
+  if (data.get<int64_t>("workers_per_gpu", 2) < 0) throw data["workers_per_gpu"].error("must not be negative");
 }
 
 std::shared_ptr<DetectionDataset> make_dataset(const std::string& type, const DatasetOptions& options) {

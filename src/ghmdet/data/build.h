@@ -20,6 +20,11 @@
 namespace ghmdet {
 
 DatasetOptions dataset_options_from_config(const Config& node);
+// Everything make_dataset(node) checks without reading the annotations: type, keys, values, and
+// (with `files`) that every ann_file is a file and every img_prefix a folder.
+void check_dataset_config(const Config& node, bool files);
+// The `data` node's own keys: imgs_per_gpu (>= 1), workers_per_gpu (>= 0), train, val, test.
+void check_data_config(const Config& data);
 std::shared_ptr<DetectionDataset> make_dataset(const std::string& type, const DatasetOptions& options);
 std::shared_ptr<DetectionDataset> make_dataset(const Config& node);
 
