@@ -18,6 +18,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/runtime.h"
 #include "ghmdet/data/build.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/transforms.h"
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/weight_maps.h"
@@ -33,12 +34,13 @@ struct InferArgs {
 };
 
 // One image as the test pipeline of the config prepares it (data.test: keep-ratio rescale into
-// img_scale, normalise, pad to size_divisor; never flipped), as a batch of one.
-ghmdet::Batch load_image(const std::string& path, const ghmdet::TransformOptions& options) {
+// img_scale, normalise, pad to size_divisor; never flipped; max_image_pixels), as a batch of one.
+ghmdet::Batch load_image(const std::string& path, const ghmdet::DatasetOptions& data) {
+  const ghmdet::TransformOptions& options = data.transform;
   ghmdet::Batch b;
   ghmdet::ImageMeta meta;
   meta.file = path;
-  const cv::Mat bgr = ghmdet::read_image(path);
+  const cv::Mat bgr = ghmdet::read_image(path, data.max_image_pixels);
   meta.ori_shape = {bgr.rows, bgr.cols};
   b.images = ghmdet::transform_image(bgr, options.img_scales.at(0), /*flip=*/false, options, meta).unsqueeze(0);
   b.metas.push_back(meta);
@@ -92,15 +94,14 @@ int run(const InferArgs& a) {
   if (!summary.empty()) std::cerr << a.checkpoint << " (" << ghmdet::weight_format_name(format) << "):\n" << summary << "\n";
   model->to(device);
   model->eval();
-  ghmdet::TransformOptions transform;
-  if (cfg.has("data") && cfg["data"].has("test"))
-    transform = ghmdet::dataset_options_from_config(cfg["data"]["test"]).transform;
+  ghmdet::DatasetOptions data;
+  if (cfg.has("data") && cfg["data"].has("test")) data = ghmdet::dataset_options_from_config(cfg["data"]["test"]);
   const auto& names = model->class_names();
 
   nlohmann::json results = nlohmann::json::array();
   torch::NoGradGuard no_grad;
   for (const auto& path : a.images) {
-    auto batch = load_image(path, transform).to(device);
+    auto batch = load_image(path, data).to(device);
     auto det = model->predict(batch).at(0);
     if (a.score_thr >= 0) {
       auto keep = det.scores >= a.score_thr;

@@ -135,6 +135,9 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   const TrainResult result = trainer.train();
   if (distributed && env.rank == 0) trainer.log().info(distributed->summary());
+  if (const auto skipped = train_set->skipped_images(); !skipped.empty())
+    trainer.log().info(fmt::format("skipped {} unreadable training images (data.train.skip_corrupt_images): {}",
+                                   skipped.size(), fmt::join(skipped, ", ")));
   TrainOutcome outcome;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.interrupted = result.status == TrainResult::Status::kInterrupted;

@@ -27,7 +27,7 @@ std::pair<int64_t, int64_t> scale_pair(const Config& v) {
 DatasetOptions dataset_options_from_config(const Config& node) {
   node.check_keys({"type", "ann_file", "img_prefix", "img_scale", "multiscale_mode", "img_norm_cfg",
                    "size_divisor", "flip_ratio", "with_mask", "with_crowd", "with_label", "test_mode",
-                   "resize_keep_ratio", "min_size", "seed", "classes"});
+                   "resize_keep_ratio", "min_size", "seed", "classes", "max_image_pixels", "skip_corrupt_images"});
   DatasetOptions o;
   o.ann_files = string_or_list(node, "ann_file");
   o.img_prefixes = string_or_list(node, "img_prefix");
@@ -71,6 +71,11 @@ DatasetOptions dataset_options_from_config(const Config& node) {
   o.min_size = node.get<int64_t>("min_size", 32);
   o.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
   o.classes = node.get<std::vector<std::string>>("classes", {});
+  o.max_image_pixels = node.get<int64_t>("max_image_pixels", o.max_image_pixels);
+  if (o.max_image_pixels < 1) throw node["max_image_pixels"].error("must be at least 1");
+  o.skip_corrupt_images = node.get<bool>("skip_corrupt_images", false);
+  if (o.skip_corrupt_images && o.test_mode)
+    throw node["skip_corrupt_images"].error("is for training sets (test_mode: false): an evaluation must read every image");
   return o;
 }
 

@@ -5,7 +5,8 @@
 // same length to concatenate), img_scale ([long, short], or a list of them for multi-scale),
 // multiscale_mode ("value" | "range"), img_norm_cfg {mean, std, to_rgb}, size_divisor,
 // flip_ratio, with_crowd, test_mode, min_size, seed, classes (VOC-style XML with other class
-// names); with_mask / with_label / resize_keep_ratio
+// names), max_image_pixels, skip_corrupt_images (detection_dataset.h); with_mask / with_label /
+// resize_keep_ratio
 // are accepted for compatibility (masks are not supported: with_mask must be false). Unknown
 // keys are errors naming the file, line and key.
 #pragma once

@@ -1,6 +1,6 @@
 #include "ghmdet/data/dataset_check.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -13,6 +13,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/coco_json.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/voc_dataset.h"
 
 namespace ghmdet {
@@ -34,10 +35,14 @@ class Checker {
       return;
     }
     if (!options_.decode_images) return;
-    const cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
-    if (img.empty()) {
-      problem(file + ": cannot decode the image (" + where + ")");
-    } else if (img.cols != width || img.rows != height) {
+    cv::Mat img;
+    try {
+      img = read_image(file);  // truncated files and oversized declarations too
+    } catch (const Error& e) {
+      problem(std::string(e.what()) + " (" + where + ")");
+      return;
+    }
+    if (img.cols != width || img.rows != height) {
       problem(file + ": decoded size " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
               " differs from the annotation's " + std::to_string(width) + "x" + std::to_string(height) + " (" +
               where + ")");
