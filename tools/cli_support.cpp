@@ -69,15 +69,22 @@ torch::Device device_from_flag(const std::string& text) {
   return parse_device(text, "--device");
 }
 
-std::string load_detector_weights(torch::nn::Module& model, const std::string& path) {
+std::string load_detector_weights(torch::nn::Module& model, const std::string& path, bool strict) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error(fmt::format("{}: checkpoint file not found", path));
   const StateDict raw = read_state_dict(path);
-  const StateDict named = to_ghmdet_names(raw, detect_weight_format(raw));
+  const WeightFormat format = detect_weight_format(raw);
+  // Keys of no known layout are kept as they are: the report then lists them all as unexpected
+  // and every weight of the model as missing.
+  const StateDict named = format == WeightFormat::Unknown ? raw : to_ghmdet_names(raw, format);
   const LoadReport report = load_state_dict(model, named, /*strict=*/false);
-  if (!report.missing.empty() || !report.mismatched.empty())
-    throw Error(fmt::format("{}: does not hold this model's weights:\n{}", path, report.summary()));
-  return report.unexpected.empty() ? std::string() : report.summary();
+  if (strict && !report.complete())
+    throw Error(fmt::format("{} ({}): does not hold this model's weights ({} of {} loaded); "
+                            "--non-strict runs the model anyway:\n{}",
+                            path, weight_format_name(format), report.loaded.size(),
+                            report.loaded.size() + report.missing.size() + report.mismatched.size(),
+                            report.summary()));
+  return report.summary();
 }
 
 std::string default_metric(const Config& root, const DetectionDataset& dataset) {

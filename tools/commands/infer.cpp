@@ -1,9 +1,10 @@
 // `ghmdet infer CONFIG CHECKPOINT IMAGE... [--out FILE] [--show-dir DIR] [--score-thr T]
-//  [--device D]`: runs a detector on image files and writes
+//  [--device D] [--non-strict]`: runs a detector on image files and writes
 //  [{"image": PATH, "detections": [{"bbox": [x1, y1, x2, y2], "score": S, "label": K,
 //    "category": NAME}]}]
 // (boxes in original-image pixels) to --out, or to stdout. CHECKPOINT may be a GHMDet,
-// torchvision or mmdetection file: its format is detected and its names mapped.
+// torchvision or mmdetection file: its format is detected and its names mapped. A checkpoint
+// that does not cover the model is an error (exit code 2) unless --non-strict.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
@@ -13,6 +14,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "../cli_support.h"
 #include "../command.h"
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
@@ -31,6 +33,7 @@ struct InferArgs {
   std::string config, checkpoint, out, show_dir, device = "cpu";
   std::vector<std::string> images;
   double score_thr = -1.0;
+  bool non_strict = false;
 };
 
 // One image as the test pipeline of the config prepares it (data.test: keep-ratio rescale into
@@ -87,11 +90,8 @@ int run(const InferArgs& a) {
   const auto cfg = ghmdet::Config::load(a.config);
   auto model = ghmdet::build_detector(cfg["model"], cfg.has("train_cfg") ? cfg["train_cfg"] : ghmdet::Config(),
                                       cfg["test_cfg"]);
-  auto sd = ghmdet::read_state_dict(a.checkpoint);
-  const auto format = ghmdet::detect_weight_format(sd);
-  auto report = ghmdet::load_state_dict(*model, ghmdet::to_ghmdet_names(sd, format), /*strict=*/false);
-  const auto summary = report.summary();
-  if (!summary.empty()) std::cerr << a.checkpoint << " (" << ghmdet::weight_format_name(format) << "):\n" << summary << "\n";
+  const std::string report = ghmdet::cli::load_detector_weights(*model, a.checkpoint, !a.non_strict);
+  if (!report.empty()) std::cerr << a.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(device);
   model->eval();
   ghmdet::DatasetOptions data;
@@ -147,5 +147,7 @@ GHMDET_REGISTER_COMMAND(
       sub.add_option("--show-dir", args->show_dir, "draw boxes and class names into this directory");
       sub.add_option("--score-thr", args->score_thr, "keep detections scoring at least this");
       sub.add_option("--device", args->device, "cpu, cuda or cuda:N");
+      sub.add_flag("--non-strict", args->non_strict,
+                   "run even when the checkpoint does not hold every weight of the model (reported)");
       return [args] { return run(*args); };
     });

@@ -1,7 +1,8 @@
 // `ghmdet test CONFIG CHECKPOINT [--out results.json] [--eval bbox|mAP ...] [--show-dir DIR]
-// [--show-score-thr T] [--device] [--cfg-options k=v ...]`: mmdetection's tools/test.py.
-// Runs data.test through the detector, writes COCO-format results, evaluates them, and draws
-// each image with its boxes and class names into --show-dir.
+// [--show-score-thr T] [--device] [--cfg-options k=v ...] [--non-strict]`: mmdetection's
+// tools/test.py. Runs data.test through the detector, writes COCO-format results, evaluates
+// them, and draws each image with its boxes and class names into --show-dir. A checkpoint that
+// does not cover the model is an error (exit code 2) unless --non-strict.
 #include <fmt/format.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -85,8 +86,8 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   if (static_cast<int64_t>(dataset->class_names().size()) != model->num_classes())
     throw cfg["model"]["bbox_head"].error(fmt::format("num_classes is {} but the dataset has {} classes",
                                                       model->num_classes(), dataset->class_names().size()));
-  const std::string unexpected = load_detector_weights(*model, request.checkpoint);
-  if (!unexpected.empty()) std::cerr << request.checkpoint << ": keys this model does not use:\n" << unexpected << "\n";
+  const std::string report = load_detector_weights(*model, request.checkpoint, request.strict_weights);
+  if (!report.empty()) std::cerr << request.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(request.device);
 
   LoaderSetup setup;
@@ -129,6 +130,7 @@ struct TestArgs {
   std::string config, checkpoint, out, show_dir, device;
   std::vector<std::string> eval, overrides;
   double show_score_thr = 0.3;
+  bool non_strict = false;
 };
 
 std::function<int()> setup(CLI::App& sub) {
@@ -142,6 +144,8 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--show-score-thr", a->show_score_thr, "Lowest score drawn")->capture_default_str();
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
+  sub.add_flag("--non-strict", a->non_strict,
+               "Run even when the checkpoint does not hold every weight of the model (reported)");
   return [a]() -> int {
     if (a->out.empty() && a->eval.empty() && a->show_dir.empty())
       throw Error("test: nothing to do; give at least one of --out, --eval, --show-dir");
@@ -150,6 +154,7 @@ std::function<int()> setup(CLI::App& sub) {
     const Config cfg = load_config(a->config, a->overrides);
     TestRequest request;
     request.checkpoint = a->checkpoint;
+    request.strict_weights = !a->non_strict;
     request.device = device_from_flag(a->device);
     request.results_out = a->out;
     request.metrics = a->eval;
