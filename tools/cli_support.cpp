@@ -87,20 +87,28 @@ std::string load_detector_weights(torch::nn::Module& model, const std::string& p
   return report.summary();
 }
 
-std::string default_metric(const Config& root, const DetectionDataset& dataset) {
+std::string default_metric(const Config& root, const std::string& dataset_type) {
   if (root.has("evaluation") && !root["evaluation"].is_null() && root["evaluation"].has("metric"))
     return root["evaluation"].get<std::string>("metric");
-  return dynamic_cast<const CocoDataset*>(&dataset) ? "bbox" : "mAP";
+  return dataset_type == "CocoDataset" ? "bbox" : "mAP";
+}
+
+std::string default_metric(const Config& root, const DetectionDataset& dataset) {
+  return default_metric(root, dynamic_cast<const CocoDataset*>(&dataset) ? "CocoDataset" : "VOCDataset");
+}
+
+void check_metric(const std::string& metric, const std::string& dataset_type, size_t ann_files) {
+  if (metric == "mAP") return;
+  if (metric != "bbox") throw Error(fmt::format("unknown metric '{}' (known: bbox, mAP)", metric));
+  if (dataset_type != "CocoDataset")
+    throw Error("metric 'bbox' needs a CocoDataset (COCO annotation file); use 'mAP' for this dataset");
+  if (ann_files != 1)
+    throw Error(fmt::format("metric 'bbox' evaluates one COCO annotation file, this dataset has {}", ann_files));
 }
 
 void check_metric(const std::string& metric, const DetectionDataset& dataset) {
-  if (metric == "mAP") return;
-  if (metric != "bbox") throw Error(fmt::format("unknown metric '{}' (known: bbox, mAP)", metric));
-  if (!dynamic_cast<const CocoDataset*>(&dataset))
-    throw Error("metric 'bbox' needs a CocoDataset (COCO annotation file); use 'mAP' for this dataset");
-  if (dataset.options().ann_files.size() != 1)
-    throw Error(fmt::format("metric 'bbox' evaluates one COCO annotation file, this dataset has {}",
-                            dataset.options().ann_files.size()));
+  check_metric(metric, dynamic_cast<const CocoDataset*>(&dataset) ? "CocoDataset" : "VOCDataset",
+               dataset.options().ann_files.size());
 }
 
 bool uses_plus_one_widths(const RetinaNetImpl& model) { return model.options.dense().conventions == "legacy"; }

@@ -61,6 +61,9 @@ std::string load_detector_weights(torch::nn::Module& model, const std::string& p
 // dataset). The default follows the config's evaluation.metric, then the dataset type.
 std::string default_metric(const Config& root, const DetectionDataset& dataset);
 void check_metric(const std::string& metric, const DetectionDataset& dataset);
+// The same from the dataset's config: its `type` and how many ann_file it lists.
+std::string default_metric(const Config& root, const std::string& dataset_type);
+void check_metric(const std::string& metric, const std::string& dataset_type, size_t ann_files);
 
 // Boxes in COCO results use width x2 - x1 + 1 under the legacy conventions (the reference's).
 bool uses_plus_one_widths(const RetinaNetImpl& model);

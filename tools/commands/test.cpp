@@ -15,6 +15,7 @@
 
 #include "../cli_support.h"
 #include "../command.h"
+#include "../config_check.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/modeling/build.h"
@@ -152,10 +153,18 @@ std::function<int()> setup(CLI::App& sub) {
     if (!a->out.empty() && fs::path(a->out).extension() != ".json")
       throw Error(fmt::format("--out {}: the results file must end in .json", a->out));
     const Config cfg = load_config(a->config, a->overrides);
+    std::error_code missing;
+    if (!fs::is_regular_file(a->checkpoint, missing))
+      throw Error(fmt::format("{}: checkpoint file not found", a->checkpoint));
+    const torch::Device device = device_from_flag(a->device);
+    ConfigUse use;
+    use.test = true;
+    use.metrics = a->eval;
+    check_config(cfg, use);
     TestRequest request;
     request.checkpoint = a->checkpoint;
     request.strict_weights = !a->non_strict;
-    request.device = device_from_flag(a->device);
+    request.device = device;
     request.results_out = a->out;
     request.metrics = a->eval;
     request.show_dir = a->show_dir;
