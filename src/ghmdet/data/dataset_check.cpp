@@ -21,7 +21,8 @@ namespace {
 
 class Checker {
  public:
-  Checker(const DatasetCheckOptions& options, DatasetCheckReport& report) : options_(options), r_(report) {}
+  Checker(const DatasetCheckOptions& options, int64_t max_pixels, DatasetCheckReport& report)
+      : options_(options), max_pixels_(max_pixels), r_(report) {}
 
   void problem(const std::string& message) {
     ++r_.problem_count;
@@ -37,7 +38,7 @@ class Checker {
     if (!options_.decode_images) return;
     cv::Mat img;
     try {
-      img = read_image(file);  // truncated files and oversized declarations too
+      img = read_image(file, max_pixels_);  // truncated files and oversized declarations too
     } catch (const Error& e) {
       problem(std::string(e.what()) + " (" + where + ")");
       return;
@@ -79,6 +80,7 @@ class Checker {
 
  private:
   const DatasetCheckOptions& options_;
+  int64_t max_pixels_;
   DatasetCheckReport& r_;
 };
 
@@ -188,7 +190,7 @@ DatasetCheckReport check_dataset(const std::string& type, const DatasetOptions& 
   if (dataset.ann_files.size() != dataset.img_prefixes.size())
     throw Error("dataset: ann_file and img_prefix differ in length");
   DatasetCheckReport report;
-  Checker check(options, report);
+  Checker check(options, dataset.max_image_pixels, report);
   std::vector<std::string> voc_classes = dataset.classes;
   if (voc_classes.empty()) voc_classes.assign(kVocClasses.begin(), kVocClasses.end());
   for (size_t k = 0; k < dataset.ann_files.size(); ++k) {
