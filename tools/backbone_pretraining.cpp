@@ -59,6 +59,9 @@ double pretrain_backbone(const Config& cfg, const PretrainRequest& request) {
                                                {"seconds", result.seconds}}}});
   std::cout << fmt::format("  {} crops in {:.0f} s, last accuracy {:.3f}; backbone saved to {}\n", result.crops,
                            result.seconds, result.final_accuracy, request.out);
+  if (const auto skipped = dataset->skipped_images(); !skipped.empty())
+    std::cout << fmt::format("  skipped {} unreadable training images (data.train.skip_corrupt_images): {}\n",
+                             skipped.size(), fmt::join(skipped, ", "));
   return result.final_accuracy;
 }
 

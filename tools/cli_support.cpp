@@ -89,31 +89,46 @@ torch::Device device_from_flag(const std::string& text) {
   return parse_device(text, "--device");
 }
 
-std::string load_detector_weights(torch::nn::Module& model, const std::string& path) {
+std::string load_detector_weights(torch::nn::Module& model, const std::string& path, bool strict) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error(fmt::format("{}: checkpoint file not found", path));
   const StateDict raw = read_state_dict(path);
-  const StateDict named = to_ghmdet_names(raw, detect_weight_format(raw));
+  const WeightFormat format = detect_weight_format(raw);
+  // Keys of no known layout are kept as they are: the report then lists them all as unexpected
+  // and every weight of the model as missing.
+  const StateDict named = format == WeightFormat::Unknown ? raw : to_ghmdet_names(raw, format);
   const LoadReport report = load_state_dict(model, named, /*strict=*/false);
-  if (!report.missing.empty() || !report.mismatched.empty())
-    throw Error(fmt::format("{}: does not hold this model's weights:\n{}", path, report.summary()));
-  return report.unexpected.empty() ? std::string() : report.summary();
+  if (strict && !report.complete())
+    throw Error(fmt::format("{} ({}): does not hold this model's weights ({} of {} loaded); "
+                            "--non-strict runs the model anyway:\n{}",
+                            path, weight_format_name(format), report.loaded.size(),
+                            report.loaded.size() + report.missing.size() + report.mismatched.size(),
+                            report.summary()));
+  return report.summary();
+}
+
+std::string default_metric(const Config& root, const std::string& dataset_type) {
+  if (root.has("evaluation") && !root["evaluation"].is_null() && root["evaluation"].has("metric"))
+    return root["evaluation"].get<std::string>("metric");
+  return dataset_type == "CocoDataset" ? "bbox" : "mAP";
 }
 
 std::string default_metric(const Config& root, const DetectionDataset& dataset) {
-  if (root.has("evaluation") && !root["evaluation"].is_null() && root["evaluation"].has("metric"))
-    return root["evaluation"].get<std::string>("metric");
-  return dynamic_cast<const CocoDataset*>(&dataset) ? "bbox" : "mAP";
+  return default_metric(root, dynamic_cast<const CocoDataset*>(&dataset) ? "CocoDataset" : "VOCDataset");
+}
+
+void check_metric(const std::string& metric, const std::string& dataset_type, size_t ann_files) {
+  if (metric == "mAP") return;
+  if (metric != "bbox") throw Error(fmt::format("unknown metric '{}' (known: bbox, mAP)", metric));
+  if (dataset_type != "CocoDataset")
+    throw Error("metric 'bbox' needs a CocoDataset (COCO annotation file); use 'mAP' for this dataset");
+  if (ann_files != 1)
+    throw Error(fmt::format("metric 'bbox' evaluates one COCO annotation file, this dataset has {}", ann_files));
 }
 
 void check_metric(const std::string& metric, const DetectionDataset& dataset) {
-  if (metric == "mAP") return;
-  if (metric != "bbox") throw Error(fmt::format("unknown metric '{}' (known: bbox, mAP)", metric));
-  if (!dynamic_cast<const CocoDataset*>(&dataset))
-    throw Error("metric 'bbox' needs a CocoDataset (COCO annotation file); use 'mAP' for this dataset");
-  if (dataset.options().ann_files.size() != 1)
-    throw Error(fmt::format("metric 'bbox' evaluates one COCO annotation file, this dataset has {}",
-                            dataset.options().ann_files.size()));
+  check_metric(metric, dynamic_cast<const CocoDataset*>(&dataset) ? "CocoDataset" : "VOCDataset",
+               dataset.options().ann_files.size());
 }
 
 bool uses_plus_one_widths(const RetinaNetImpl& model) { return model.options.dense().conventions == "legacy"; }

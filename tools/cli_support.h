@@ -58,10 +58,12 @@ torch::Device device_from_flag(const std::string& text);
 // --- Weights --------------------------------------------------------------------------------
 
 // Loads any weight file io/ can read (ours, mmdetection's, torchvision's RetinaNet) into the
-// detector. Keys the model needs but the file lacks, or of the wrong shape, are an error naming
-// the file; keys the model does not have (e.g. another loss's state) are reported, not fatal.
-// Returns the load report's summary ("" when everything matched).
-std::string load_detector_weights(torch::nn::Module& model, const std::string& path);
+// detector, for `test` and `infer`: the model runs on these weights alone, so with `strict` a
+// file that does not cover the model (io/state_dict.h: a weight missing, of another shape, or
+// a weight the model has no place for) is an error naming the file and listing those keys.
+// Without (`--non-strict`) whatever matches is loaded. Returns the load report's summary, to
+// be logged ("" when everything matched).
+std::string load_detector_weights(torch::nn::Module& model, const std::string& path, bool strict);
 
 // --- Evaluation -----------------------------------------------------------------------------
 
@@ -69,6 +71,9 @@ std::string load_detector_weights(torch::nn::Module& model, const std::string& p
 // dataset). The default follows the config's evaluation.metric, then the dataset type.
 std::string default_metric(const Config& root, const DetectionDataset& dataset);
 void check_metric(const std::string& metric, const DetectionDataset& dataset);
+// The same from the dataset's config: its `type` and how many ann_file it lists.
+std::string default_metric(const Config& root, const std::string& dataset_type);
+void check_metric(const std::string& metric, const std::string& dataset_type, size_t ann_files);
 
 // Boxes in COCO results use width x2 - x1 + 1 under the legacy conventions (the reference's).
 bool uses_plus_one_widths(const RetinaNetImpl& model);
@@ -120,6 +125,7 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request);
 
 struct TestRequest {
   std::string checkpoint;
+  bool strict_weights = true;          // the checkpoint must cover the model (load_detector_weights)
   torch::Device device = torch::kCPU;
   std::string split = "test";          // the data.<split> to run
   std::string results_out;             // COCO results JSON ("" = none)

@@ -57,5 +57,50 @@ TEST(DataBuild, ErrorsPointIntoTheConfig) {
             std::string::npos);
 }
 
+// check_dataset_config reads no annotations: it checks keys and values, and with `files` that
+// the annotation files and image folders exist, naming the key.
+TEST(DataBuild, CheckDatasetConfigNamesMissingFiles) {
+  TempDir dir;
+  const std::string ann = testing::write_tiny_coco(dir);
+  const auto split = [&](const std::string& ann_file, const std::string& img_prefix) {
+    return Config::from_string("train:\n  type: CocoDataset\n  ann_file: " + ann_file + "\n  img_prefix: " + img_prefix +
+                                   "\n  img_scale: [128, 64]\n",
+                               "split.yaml")["train"];
+  };
+  const auto message = [](const Config& node, bool files) {
+    try {
+      check_dataset_config(node, files);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_EQ(message(split(ann, dir.file("img")), true), "<no error>");
+  EXPECT_EQ(message(split(dir.file("none.json"), dir.file("nowhere")), false), "<no error>");
+  EXPECT_NE(message(split(dir.file("none.json"), dir.file("img")), true)
+                .find("split.yaml:3:13: train.ann_file: " + dir.file("none.json") + ": annotation file not found"),
+            std::string::npos)
+      << message(split(dir.file("none.json"), dir.file("img")), true);
+  EXPECT_NE(message(split(ann, dir.file("nowhere")), true).find("train.img_prefix: " + dir.file("nowhere") +
+                                                                  ": image folder not found"),
+            std::string::npos);
+}
+
+TEST(DataBuild, CheckDataConfigKeysAndRanges) {
+  const auto message = [](const std::string& yaml) {
+    try {
+      check_data_config(Config::from_string(yaml, "d.yaml")["data"]);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_EQ(message("data: {imgs_per_gpu: 2, workers_per_gpu: 0}"), "<no error>");
+  EXPECT_NE(message("data: {imgs_per_gpu: 0}").find("data.imgs_per_gpu: must be at least 1"), std::string::npos);
+  EXPECT_NE(message("data: {workers_per_gpu: -1}").find("data.workers_per_gpu: must not be negative"),
+            std::string::npos);
+  EXPECT_NE(message("data: {imgs_per_gpus: 2}").find("did you mean 'imgs_per_gpu'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ghmdet

@@ -82,5 +82,29 @@ TEST(CheckDataset, EmptySplitAndBrokenFiles) {
   EXPECT_EQ(r.problem_count, 3);
 }
 
+// check-dataset reads images as training does: truncated files and images over the split's
+// max_image_pixels are problems naming the file.
+TEST(CheckDataset, TruncatedAndOversizedImages) {
+  TempDir dir;
+  testing::write_image(dir, "img/a.png", 40, 60);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", testing::pattern_image(40, 60), jpeg);
+  dir.write("img/t.jpg", std::string(jpeg.begin(), jpeg.begin() + jpeg.size() / 2));
+  const std::string ann = dir.write("ann.json", R"({"images": [
+    {"id": 1, "file_name": "a.png", "width": 60, "height": 40},
+    {"id": 2, "file_name": "t.jpg", "width": 60, "height": 40}],
+   "annotations": [], "categories": [{"id": 1, "name": "a"}]})");
+  DatasetOptions o;
+  o.ann_files = {ann};
+  o.img_prefixes = {dir.file("img")};
+  DatasetCheckReport r = check_dataset("CocoDataset", o);
+  EXPECT_EQ(r.problem_count, 1);
+  EXPECT_TRUE(has(r, "t.jpg: cannot decode the image: the JPEG data stops before its end-of-image marker"));
+  o.max_image_pixels = 2399;  // a.png has 2400
+  r = check_dataset("CocoDataset", o);
+  EXPECT_EQ(r.problem_count, 2);
+  EXPECT_TRUE(has(r, "a.png: declares 60x40 pixels, more than max_image_pixels (2399)"));
+}
+
 }  // namespace
 }  // namespace ghmdet

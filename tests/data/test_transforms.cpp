@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/transforms.h"
 #include "tiny_dataset.h"
 

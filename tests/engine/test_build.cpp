@@ -75,5 +75,27 @@ TEST(BuildTrainerOptions, ErrorsNameTheKey) {
   expect_error("optimizer: {type: SGD, lr: fast}\ntotal_epochs: 1\n", "optimizer.lr");
 }
 
+// Values of the right type but outside their range are refused before training starts, naming
+// the key.
+TEST(BuildTrainerOptions, OutOfRangeValuesNameTheKey) {
+  const std::string sgd = "optimizer: {type: SGD, lr: 0.01}\n";
+  expect_error("optimizer: {type: SGD, lr: 0.01, momentum: 1.5}\ntotal_epochs: 1\n",
+               "optimizer.momentum: must be in [0, 1)");
+  expect_error("optimizer: {type: SGD, lr: 0}\ntotal_epochs: 1\n", "optimizer.lr: must be positive");
+  expect_error("optimizer: {type: SGD, lr: 0.01, weight_decay: -1}\ntotal_epochs: 1\n",
+               "optimizer.weight_decay: must not be negative");
+  expect_error(sgd + "total_epochs: 0\n", "total_epochs: must be at least 1");
+  expect_error(sgd + "total_epochs: 1\nlr_config: {gamma: 0}\n", "lr_config.gamma: must be positive");
+  expect_error(sgd + "total_epochs: 1\nlr_config: {warmup: linear, warmup_ratio: 2}\n",
+               "lr_config.warmup_ratio: must be in (0, 1]");
+  expect_error(sgd + "total_epochs: 1\nlr_config: {warmup: linear, warmup_iters: -5}\n",
+               "lr_config.warmup_iters: must not be negative");
+  expect_error(sgd + "total_epochs: 1\ncheckpoint_config: {interval: -1}\n",
+               "checkpoint_config.interval: must not be negative");
+  expect_error(sgd + "total_epochs: 1\nlog_config: {interval: 0}\n", "log_config.interval: must be at least 1");
+  expect_error(sgd + "total_epochs: 1\noptimizer_config: {grad_clip: {max_norm: 0}}\n",
+               "optimizer_config.grad_clip.max_norm: must be positive");
+}
+
 }  // namespace
 }  // namespace ghmdet

@@ -156,10 +156,30 @@ TEST(StateDict, BenignMissingKeysDoNotFailStrictLoads) {
   const LoadReport report = load_state_dict(*tiny, sd, /*strict=*/true);
   EXPECT_TRUE(report.complete());
   EXPECT_EQ(report.benign_missing.size(), 2u);
-  EXPECT_TRUE(is_benign_missing_key("backbone.layer1.0.bn1.num_batches_tracked"));
-  EXPECT_TRUE(is_benign_missing_key("bbox_head.loss_bbox.acc_sum"));
-  EXPECT_FALSE(is_benign_missing_key("bbox_head.my_loss_cls.edges"));
-  EXPECT_FALSE(is_benign_missing_key("backbone.bn1.running_var"));
+  EXPECT_TRUE(is_benign_key("backbone.layer1.0.bn1.num_batches_tracked"));
+  EXPECT_TRUE(is_benign_key("bbox_head.loss_bbox.acc_sum"));
+  EXPECT_FALSE(is_benign_key("bbox_head.my_loss_cls.edges"));
+  EXPECT_FALSE(is_benign_key("backbone.bn1.running_var"));
+}
+
+// A checkpoint trained with GHM-R (its loss keeps `acc_sum`) loads strictly into a model whose
+// regression loss keeps none: the extra buffers hold no learned weights.
+TEST(StateDict, BenignUnexpectedKeysDoNotFailStrictLoads) {
+  Tiny tiny;
+  StateDict sd;
+  for (const auto& p : tiny->named_parameters()) sd.insert(p.key(), p.value().detach().clone());
+  for (const auto& b : tiny->named_buffers()) sd.insert(b.key(), b.value().clone());
+  sd.insert("loss_bbox.acc_sum", torch::zeros({10}));
+  sd.insert("loss_bbox.edges", torch::zeros({11}));
+  const LoadReport report = load_state_dict(*tiny, sd, /*strict=*/true);
+  EXPECT_TRUE(report.complete());
+  EXPECT_TRUE(report.unexpected.empty());
+  EXPECT_EQ(report.benign_unexpected, (std::vector<std::string>{"loss_bbox.acc_sum", "loss_bbox.edges"}));
+  EXPECT_NE(report.summary().find("not used by this model, no learned weights (2): loss_bbox.acc_sum, loss_bbox.edges"),
+            std::string::npos)
+      << report.summary();
+  sd.insert("loss_bbox.weight", torch::zeros({1}));  // a learned weight the model lacks
+  EXPECT_FALSE(load_state_dict(*tiny, sd, /*strict=*/false).complete());
 }
 
 }  // namespace

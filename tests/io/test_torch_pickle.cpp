@@ -9,6 +9,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/torch_pickle.h"
+#include "ghmdet/io/unpickler.h"
 #include "ghmdet/io/weight_maps.h"
 #include "ghmdet/io/zip_archive.h"
 #include "io_fixtures.h"
@@ -229,6 +230,68 @@ TEST(TorchPickle, CorruptedBytesNeverCrash) {
       }
     }
   }
+}
+
+// A legacy-format file (torch.save(..., _use_new_zipfile_serialization=False)) whose object is
+// the pickle `object_ops` (opcodes after PROTO 2, before STOP), with no storages.
+std::string legacy_file_with(const std::string& name, const std::string& object_ops) {
+  const std::string proto("\x80\x02", 2);
+  const std::string magic = proto + std::string("\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 12) + ".";
+  const std::string version = proto + "M\xe9\x03.";  // 1001
+  const std::string sys_info = proto + "}.";
+  const std::string no_storages = proto + "].";
+  return testing::write_temp_file(name, magic + version + sys_info + proto + object_ops + "." + no_storages);
+}
+
+std::string long_binget(uint32_t index) {
+  std::string op("j");
+  for (int k = 0; k < 4; ++k) op.push_back(static_cast<char>((index >> (8 * k)) & 0xff));
+  return op;
+}
+
+// Containers nested 10^5 deep once overflowed the stack (building, or destroying, the tree):
+// they are refused, naming the file, however they are built.
+TEST(TorchPickle, DeepNestingIsRefusedNamingTheFile) {
+  const size_t n = 100000;
+  // [[[...]]]: n empty lists, then n - 1 APPENDs.
+  const std::string lists = legacy_file_with("deep_lists.pth", std::string(n, ']') + std::string(n - 1, 'a'));
+  // ((((),),),...): TUPLE1 n times.
+  const std::string tuples = legacy_file_with("deep_tuples.pth", ")" + std::string(n, '\x85'));
+  // {'k': {'k': ...}}: a dict, n - 1 times MARK 'k' {}, then n - 1 SETITEMS.
+  std::string dict_ops = "}";
+  for (size_t k = 1; k < n; ++k) dict_ops += std::string("(X\x01\x00\x00\x00k}", 8);
+  dict_ops += std::string(n - 1, 'u');
+  const std::string dicts = legacy_file_with("deep_dicts.pth", dict_ops);
+  for (const auto& path : {lists, tuples, dicts}) {
+    SCOPED_TRACE(path);
+    const std::string msg = message_of(path);
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find("nested more than 1000 levels deep"), std::string::npos) << msg;
+  }
+  // 1000 levels are fine: the depth of a real tree is counted exactly.
+  const size_t ok = Unpickler::kMaxNesting;
+  const auto root = read_torch_file(legacy_file_with("deep_ok.pth", std::string(ok + 1, ']') + std::string(ok, 'a'))).root;
+  size_t depth = 0;
+  for (PickleValuePtr v = root; !v->items.empty(); v = v->items[0]) ++depth;
+  EXPECT_EQ(depth, ok);
+}
+
+// Through the memo a list can be filled after it was placed inside another, which would hide
+// the depth of the whole (a chain of lists, each appended to its parent before getting its own
+// child), or make a list contain itself. Both are refused.
+TEST(TorchPickle, ContainersChangedAfterPlacementAreRefused) {
+  std::string chain = "]\x94";  // L0, memo 0
+  for (uint32_t k = 1; k < 100000; ++k) chain += long_binget(k - 1) + "]\x94" "a0";  // L(k-1).append(Lk)
+  chain += long_binget(0);
+  const std::string chained = legacy_file_with("memo_chain.pth", chain);
+  std::string msg = message_of(chained);
+  EXPECT_NE(msg.find(chained), std::string::npos) << msg;
+  EXPECT_NE(msg.find("APPEND changes a list that already lies inside another container"), std::string::npos) << msg;
+
+  const std::string itself = legacy_file_with("self_list.pth", std::string("]\x94h\x00" "a", 5));
+  msg = message_of(itself);
+  EXPECT_NE(msg.find(itself), std::string::npos) << msg;
+  EXPECT_NE(msg.find("a container placed inside itself"), std::string::npos) << msg;
 }
 
 // Real-size files (e.g. a torchvision retinanet_resnet50_fpn state dict saved in both formats,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "fixture_tensors.h"
 #include "ghmdet/core/config.h"
@@ -289,6 +290,39 @@ TEST(RetinaNet, PretrainedBackboneFromWholeDetectorCheckpoint) {
                            source->named_buffers()["backbone.layer3.0.bn1.running_mean"]));
   EXPECT_FALSE(torch::equal(got["neck.lateral_convs.0.conv.weight"], want["neck.lateral_convs.0.conv.weight"]));
   EXPECT_FALSE(torch::equal(got["bbox_head.cls_convs.0.conv.weight"], want["bbox_head.cls_convs.0.conv.weight"]));
+}
+
+// check_detector_config: the builder's checks without reading model.pretrained, which must
+// only name a file; the errors are the builder's.
+TEST(RetinaNet, CheckDetectorConfigWithoutReadingWeights) {
+  const auto check = [](const std::string& text) {
+    const auto cfg = Config::from_string(text, "tiny.yaml");
+    check_detector_config(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
+  };
+  EXPECT_NO_THROW(check(kTinyLegacyConfig));
+  const auto message = [&](const std::string& from, const std::string& to) {
+    std::string text = kTinyLegacyConfig;
+    text.replace(text.find(from), from.size(), to);
+    try {
+      check(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(message("bins: 30", "bins: 0").find("tiny.yaml:22:15: model.bbox_head.loss_cls: GHMC: bins must be >= 1"),
+            std::string::npos)
+      << message("bins: 30", "bins: 0");
+  EXPECT_NE(message("momentum: 0.7,", "momentum: 1.5,").find("model.bbox_head.loss_bbox: GHMR: momentum must be in [0, 1)"),
+            std::string::npos);
+  // An empty file is "a file": its contents are build_detector's to judge, later.
+  const auto empty = (std::filesystem::path(::testing::TempDir()) / "ghmdet_empty_weights.pth").string();
+  { std::ofstream touch(empty); }
+  EXPECT_EQ(message("  type: RetinaNet\n", "  pretrained: " + empty + "\n  type: RetinaNet\n"), "<no error>");
+  std::filesystem::remove(empty);
+  EXPECT_NE(message("  type: RetinaNet\n", "  pretrained: " + empty + "\n  type: RetinaNet\n")
+                .find("model.pretrained: " + empty + ": file not found"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include "../command.h"
 #include "../demo_runs.h"
+#include "../config_check.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/engine/determinism.h"
 #include "ghmdet/engine/training_log.h"
@@ -45,10 +46,17 @@ int run_demo(const DemoArgs& a) {
   const std::string config = a.config.empty() ? find_shipped_config("demo/fashion_mnist_ghm.yaml") : a.config;
   if (!fs::is_regular_file(config)) throw Error(fmt::format("{}: config file not found", config));
   const torch::Device device = device_from_flag(a.device);
-  ensure_scenes(a);
-
   std::vector<std::string> overrides = base_overrides(a);
   Config cfg = load_config(config, overrides);
+  // The whole config is checked before the scenes are made (their files do not exist yet).
+  ConfigUse use;
+  use.train = use.test = true;
+  use.metrics = {"bbox"};
+  use.pretrain_backbone = backbone_pretraining_wanted(cfg);
+  use.data_files = false;
+  check_config(cfg, use);
+  ensure_scenes(a);
+
   // The demo configs start from a backbone pretrained on the scenes' objects (their
   // backbone_pretraining section), as the paper's start from ImageNet weights.
   const auto pretraining_start = std::chrono::steady_clock::now();

@@ -1,9 +1,12 @@
 // `ghmdet infer CONFIG CHECKPOINT IMAGE... [--out FILE] [--show-dir DIR] [--score-thr T]
-//  [--device D]`: runs a detector on image files and writes
+//  [--device D] [--non-strict]`: runs a detector on image files and writes
 //  [{"image": PATH, "detections": [{"bbox": [x1, y1, x2, y2], "score": S, "label": K,
 //    "category": NAME}]}]
 // (boxes in original-image pixels) to --out, or to stdout. CHECKPOINT may be a GHMDet,
-// torchvision or mmdetection file: its format is detected and its names mapped.
+// torchvision or mmdetection file: its format is detected and its names mapped. A checkpoint
+// that does not cover the model is an error (exit code 2) unless --non-strict.
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -12,11 +15,13 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "../cli_support.h"
 #include "../command.h"
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/runtime.h"
 #include "ghmdet/data/build.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/transforms.h"
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/weight_maps.h"
@@ -30,15 +35,17 @@ struct InferArgs {
   std::string config, checkpoint, out, show_dir, device = "cpu";
   std::vector<std::string> images;
   double score_thr = -1.0;
+  bool non_strict = false;
 };
 
 // One image as the test pipeline of the config prepares it (data.test: keep-ratio rescale into
-// img_scale, normalise, pad to size_divisor; never flipped), as a batch of one.
-ghmdet::Batch load_image(const std::string& path, const ghmdet::TransformOptions& options) {
+// img_scale, normalise, pad to size_divisor; never flipped; max_image_pixels), as a batch of one.
+ghmdet::Batch load_image(const std::string& path, const ghmdet::DatasetOptions& data) {
+  const ghmdet::TransformOptions& options = data.transform;
   ghmdet::Batch b;
   ghmdet::ImageMeta meta;
   meta.file = path;
-  const cv::Mat bgr = ghmdet::read_image(path);
+  const cv::Mat bgr = ghmdet::read_image(path, data.max_image_pixels);
   meta.ori_shape = {bgr.rows, bgr.cols};
   b.images = ghmdet::transform_image(bgr, options.img_scales.at(0), /*flip=*/false, options, meta).unsqueeze(0);
   b.metas.push_back(meta);
@@ -67,22 +74,18 @@ int run(const InferArgs& a) {
   const auto cfg = ghmdet::Config::load(a.config);
   auto model = ghmdet::build_detector(cfg["model"], cfg.has("train_cfg") ? cfg["train_cfg"] : ghmdet::Config(),
                                       cfg["test_cfg"]);
-  auto sd = ghmdet::read_state_dict(a.checkpoint);
-  const auto format = ghmdet::detect_weight_format(sd);
-  auto report = ghmdet::load_state_dict(*model, ghmdet::to_ghmdet_names(sd, format), /*strict=*/false);
-  const auto summary = report.summary();
-  if (!summary.empty()) std::cerr << a.checkpoint << " (" << ghmdet::weight_format_name(format) << "):\n" << summary << "\n";
+  const std::string report = ghmdet::cli::load_detector_weights(*model, a.checkpoint, !a.non_strict);
+  if (!report.empty()) std::cerr << a.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(device);
   model->eval();
-  ghmdet::TransformOptions transform;
-  if (cfg.has("data") && cfg["data"].has("test"))
-    transform = ghmdet::dataset_options_from_config(cfg["data"]["test"]).transform;
+  ghmdet::DatasetOptions data;
+  if (cfg.has("data") && cfg["data"].has("test")) data = ghmdet::dataset_options_from_config(cfg["data"]["test"]);
   const auto& names = model->class_names();
 
   nlohmann::json results = nlohmann::json::array();
   torch::NoGradGuard no_grad;
   for (const auto& path : a.images) {
-    auto batch = load_image(path, transform).to(device);
+    auto batch = load_image(path, data).to(device);
     auto det = model->predict(batch).at(0);
     if (a.score_thr >= 0) {
       auto keep = det.scores >= a.score_thr;
@@ -128,5 +131,7 @@ GHMDET_REGISTER_COMMAND(
       sub.add_option("--show-dir", args->show_dir, "draw boxes and class names into this directory");
       sub.add_option("--score-thr", args->score_thr, "keep detections scoring at least this");
       sub.add_option("--device", args->device, "cpu, cuda or cuda:N");
+      sub.add_flag("--non-strict", args->non_strict,
+                   "run even when the checkpoint does not hold every weight of the model (reported)");
       return [args] { return run(*args); };
     });

@@ -6,6 +6,7 @@
 // `backbone_pretraining` section, when it has one, gives the settings the flags do not.
 #include "../cli_support.h"
 #include "../command.h"
+#include "../config_check.h"
 
 namespace ghmdet::cli {
 namespace {
@@ -43,6 +44,9 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
   return [a] {
     const Config cfg = load_config(a->config, a->overrides);
+    ConfigUse use;
+    use.pretrain_backbone = true;
+    check_config(cfg, use);
     // The config's backbone_pretraining section gives the defaults; flags given win.
     PretrainRequest request = pretrain_request_from(cfg);
     request.out = a->request.out;

@@ -1,8 +1,10 @@
 // `ghmdet test CONFIG CHECKPOINT [--out results.json] [--eval bbox|mAP ...] [--show-dir DIR]
-// [--show-score-thr T|auto] [--no-show-gt] [--device] [--cfg-options k=v ...]`: mmdetection's
-// tools/test.py. Runs data.test through the detector, writes COCO-format results, evaluates them,
-// and draws each image with its boxes, class names and ground truth into --show-dir; `auto`
-// draws at the score threshold of best F1 on data.test (evaluation/operating_point.h).
+// [--show-score-thr T|auto] [--no-show-gt] [--device] [--cfg-options k=v ...] [--non-strict]`:
+// mmdetection's tools/test.py. Runs data.test through the detector, writes COCO-format results,
+// evaluates them, and draws each image with its boxes, class names and ground truth into
+// --show-dir; `auto` draws at the score threshold of best F1 on data.test
+// (evaluation/operating_point.h). A checkpoint that does not cover the model is an error (exit
+// code 2) unless --non-strict.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 
 #include "../cli_support.h"
 #include "../command.h"
+#include "../config_check.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/modeling/build.h"
@@ -36,8 +39,8 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   if (static_cast<int64_t>(dataset->class_names().size()) != model->num_classes())
     throw cfg["model"]["bbox_head"].error(fmt::format("num_classes is {} but the dataset has {} classes",
                                                       model->num_classes(), dataset->class_names().size()));
-  const std::string unexpected = load_detector_weights(*model, request.checkpoint);
-  if (!unexpected.empty()) std::cerr << request.checkpoint << ": keys this model does not use:\n" << unexpected << "\n";
+  const std::string report = load_detector_weights(*model, request.checkpoint, request.strict_weights);
+  if (!report.empty()) std::cerr << request.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(request.device);
 
   LoaderSetup setup;
@@ -107,6 +110,7 @@ struct TestArgs {
   std::vector<std::string> eval, overrides;
   std::string show_score_thr = "0.3";
   bool no_show_gt = false;
+  bool non_strict = false;
 };
 
 std::function<int()> setup(CLI::App& sub) {
@@ -123,6 +127,8 @@ std::function<int()> setup(CLI::App& sub) {
   sub.add_flag("--no-show-gt", a->no_show_gt, "Leave the ground truth (dashed boxes) out of the pictures");
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
+  sub.add_flag("--non-strict", a->non_strict,
+               "Run even when the checkpoint does not hold every weight of the model (reported)");
   return [a]() -> int {
     if (a->out.empty() && a->eval.empty() && a->show_dir.empty())
       throw Error("test: nothing to do; give at least one of --out, --eval, --show-dir");
@@ -130,9 +136,18 @@ std::function<int()> setup(CLI::App& sub) {
       throw Error(fmt::format("--out {}: the results file must end in .json", a->out));
     const std::optional<double> show_score_thr = parse_show_score_thr(a->show_score_thr);
     const Config cfg = load_config(a->config, a->overrides);
+    std::error_code missing;
+    if (!fs::is_regular_file(a->checkpoint, missing))
+      throw Error(fmt::format("{}: checkpoint file not found", a->checkpoint));
+    const torch::Device device = device_from_flag(a->device);
+    ConfigUse use;
+    use.test = true;
+    use.metrics = a->eval;
+    check_config(cfg, use);
     TestRequest request;
     request.checkpoint = a->checkpoint;
-    request.device = device_from_flag(a->device);
+    request.strict_weights = !a->non_strict;
+    request.device = device;
     request.results_out = a->out;
     request.metrics = a->eval;
     request.show_dir = a->show_dir;

@@ -15,6 +15,7 @@
 
 #include "../cli_support.h"
 #include "../command.h"
+#include "../config_check.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/engine/build.h"
@@ -134,6 +135,9 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   const TrainResult result = trainer.train();
   if (distributed && env.rank == 0) trainer.log().info(distributed->summary());
+  if (const auto skipped = train_set->skipped_images(); !skipped.empty())
+    trainer.log().info(fmt::format("skipped {} unreadable training images (data.train.skip_corrupt_images): {}",
+                                   skipped.size(), fmt::join(skipped, ", ")));
   TrainOutcome outcome;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.interrupted = result.status == TrainResult::Status::kInterrupted;
@@ -209,8 +213,9 @@ Config load_train_config(const TrainArgs& a) {
 
 int run_train(const TrainArgs& given) {
   TrainArgs a = given;
-  // Bad input is reported once, before any rank starts.
+  // Bad input is reported once, before any rank starts, and before any pretraining.
   Config cfg = load_train_config(a);
+  const torch::Device device = device_from_flag(a.device);
   if (a.nproc > 1) {
     if (a.launcher != "none") {
       throw Error(fmt::format("--nproc {} starts the processes itself; it cannot be combined with "
@@ -227,8 +232,14 @@ int run_train(const TrainArgs& given) {
                             "run `ghmdet pretrain-backbone` first and set model.pretrained, or use --nproc",
                             a.config, a.launcher));
   }
+  // The flags are sound; the whole config is checked next, before pretraining writes anything.
+  ConfigUse use;
+  use.train = true;
+  use.validate = a.validate || (!a.no_validate && cfg.has("evaluation") && !cfg["evaluation"].is_null());
+  use.pretrain_backbone = backbone_pretraining_wanted(cfg);
+  check_config(cfg, use);
   const std::string pretrained =
-      pretrained_backbone_override(cfg, device_from_flag(a.device), a.seed >= 0 ? static_cast<uint64_t>(a.seed) : 0);
+      pretrained_backbone_override(cfg, device, a.seed >= 0 ? static_cast<uint64_t>(a.seed) : 0);
   if (!pretrained.empty()) {
     a.overrides.push_back(pretrained);
     cfg = load_train_config(a);
@@ -238,7 +249,7 @@ int run_train(const TrainArgs& given) {
   request.config_file = a.config;
   if (a.seed >= 0) request.seed = static_cast<uint64_t>(a.seed);
   request.deterministic = a.deterministic;
-  request.device = device_from_flag(a.device);
+  request.device = device;
   request.validate = !a.no_validate;
   request.force_validate = a.validate;
   request.launcher = a.launcher;

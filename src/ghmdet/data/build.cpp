@@ -1,5 +1,7 @@
 #include "ghmdet/data/build.h"
 
+#include <filesystem>
+
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/shard_sampler.h"
@@ -25,7 +27,7 @@ std::pair<int64_t, int64_t> scale_pair(const Config& v) {
 DatasetOptions dataset_options_from_config(const Config& node) {
   node.check_keys({"type", "ann_file", "img_prefix", "img_scale", "multiscale_mode", "img_norm_cfg",
                    "size_divisor", "flip_ratio", "with_mask", "with_crowd", "with_label", "test_mode",
-                   "resize_keep_ratio", "min_size", "seed", "classes"});
+                   "resize_keep_ratio", "min_size", "seed", "classes", "max_image_pixels", "skip_corrupt_images"});
   DatasetOptions o;
   o.ann_files = string_or_list(node, "ann_file");
   o.img_prefixes = string_or_list(node, "img_prefix");
@@ -69,7 +71,37 @@ DatasetOptions dataset_options_from_config(const Config& node) {
   o.min_size = node.get<int64_t>("min_size", 32);
   o.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
   o.classes = node.get<std::vector<std::string>>("classes", {});
+  o.max_image_pixels = node.get<int64_t>("max_image_pixels", o.max_image_pixels);
+  if (o.max_image_pixels < 1) throw node["max_image_pixels"].error("must be at least 1");
+  o.skip_corrupt_images = node.get<bool>("skip_corrupt_images", false);
+  if (o.skip_corrupt_images && o.test_mode)
+    throw node["skip_corrupt_images"].error("is for training sets (test_mode: false): an evaluation must read every image");
   return o;
+}
+
+void check_dataset_config(const Config& node, bool files) {
+  const std::string type = node.get<std::string>("type");
+  if (type != "CocoDataset" && type != "VOCDataset")
+    throw node["type"].error("unknown dataset type '" + type + "' (known: CocoDataset, VOCDataset)");
+  const DatasetOptions o = dataset_options_from_config(node);
+  if (!files) return;
+  const auto entry = [&](const std::string& key, size_t k) {
+    const Config v = node[key];
+    return v.is_sequence() ? v.at(k) : v;
+  };
+  for (size_t k = 0; k < o.ann_files.size(); ++k) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(o.ann_files[k], ec))
+      throw entry("ann_file", k).error(o.ann_files[k] + ": annotation file not found");
+    if (!o.img_prefixes[k].empty() && !std::filesystem::is_directory(o.img_prefixes[k], ec))
+      throw entry("img_prefix", k).error(o.img_prefixes[k] + ": image folder not found");
+  }
+}
+
+void check_data_config(const Config& data) {
+  data.check_keys({"imgs_per_gpu", "workers_per_gpu", "train", "val", "test"});
+  if (data.get<int64_t>("imgs_per_gpu", 2) < 1) throw data["imgs_per_gpu"].error("must be at least 1");
+  if (data.get<int64_t>("workers_per_gpu", 2) < 0) throw data["workers_per_gpu"].error("must not be negative");
 }
 
 std::shared_ptr<DetectionDataset> make_dataset(const std::string& type, const DatasetOptions& options) {

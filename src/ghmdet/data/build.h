@@ -5,7 +5,8 @@
 // same length to concatenate), img_scale ([long, short], or a list of them for multi-scale),
 // multiscale_mode ("value" | "range"), img_norm_cfg {mean, std, to_rgb}, size_divisor,
 // flip_ratio, with_crowd, test_mode, min_size, seed, classes (VOC-style XML with other class
-// names); with_mask / with_label / resize_keep_ratio
+// names), max_image_pixels, skip_corrupt_images (detection_dataset.h); with_mask / with_label /
+// resize_keep_ratio
 // are accepted for compatibility (masks are not supported: with_mask must be false). Unknown
 // keys are errors naming the file, line and key.
 #pragma once
@@ -20,6 +21,11 @@
 namespace ghmdet {
 
 DatasetOptions dataset_options_from_config(const Config& node);
+// Everything make_dataset(node) checks without reading the annotations: type, keys, values, and
+// (with `files`) that every ann_file is a file and every img_prefix a folder.
+void check_dataset_config(const Config& node, bool files);
+// The `data` node's own keys: imgs_per_gpu (>= 1), workers_per_gpu (>= 0), train, val, test.
+void check_data_config(const Config& data);
 std::shared_ptr<DetectionDataset> make_dataset(const std::string& type, const DatasetOptions& options);
 std::shared_ptr<DetectionDataset> make_dataset(const Config& node);
 

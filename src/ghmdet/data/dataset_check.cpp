@@ -1,6 +1,6 @@
 #include "ghmdet/data/dataset_check.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -13,6 +13,7 @@
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/coco_json.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/voc_dataset.h"
 
 namespace ghmdet {
@@ -20,7 +21,8 @@ namespace {
 
 class Checker {
  public:
-  Checker(const DatasetCheckOptions& options, DatasetCheckReport& report) : options_(options), r_(report) {}
+  Checker(const DatasetCheckOptions& options, int64_t max_pixels, DatasetCheckReport& report)
+      : options_(options), max_pixels_(max_pixels), r_(report) {}
 
   void problem(const std::string& message) {
     ++r_.problem_count;
@@ -34,10 +36,14 @@ class Checker {
       return;
     }
     if (!options_.decode_images) return;
-    const cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
-    if (img.empty()) {
-      problem(file + ": cannot decode the image (" + where + ")");
-    } else if (img.cols != width || img.rows != height) {
+    cv::Mat img;
+    try {
+      img = read_image(file, max_pixels_);  // truncated files and oversized declarations too
+    } catch (const Error& e) {
+      problem(std::string(e.what()) + " (" + where + ")");
+      return;
+    }
+    if (img.cols != width || img.rows != height) {
       problem(file + ": decoded size " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
               " differs from the annotation's " + std::to_string(width) + "x" + std::to_string(height) + " (" +
               where + ")");
@@ -74,6 +80,7 @@ class Checker {
 
  private:
   const DatasetCheckOptions& options_;
+  int64_t max_pixels_;
   DatasetCheckReport& r_;
 };
 
@@ -183,7 +190,7 @@ DatasetCheckReport check_dataset(const std::string& type, const DatasetOptions& 
   if (dataset.ann_files.size() != dataset.img_prefixes.size())
     throw Error("dataset: ann_file and img_prefix differ in length");
   DatasetCheckReport report;
-  Checker check(options, report);
+  Checker check(options, dataset.max_image_pixels, report);
   std::vector<std::string> voc_classes = dataset.classes;
   if (voc_classes.empty()) voc_classes.assign(kVocClasses.begin(), kVocClasses.end());
   for (size_t k = 0; k < dataset.ann_files.size(); ++k) {

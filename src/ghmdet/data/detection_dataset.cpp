@@ -1,12 +1,24 @@
 #include "ghmdet/data/detection_dataset.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_set>
+
 #include "ghmdet/core/error.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/random_draw.h"
 
 namespace ghmdet {
 namespace {
 
 enum Stream : uint64_t { kFlip = 1, kScaleA = 2, kScaleB = 3, kReplace = 4 };
+
+// With skip_corrupt_images, how many unreadable images in a row may be passed over before the
+// dataset is taken for broken.
+constexpr int64_t kMaxSkipsInARow = 100;
 
 // Most images have no ignored boxes: they share one empty tensor (nobody mutates annotations).
 torch::Tensor boxes_tensor(const std::vector<float>& flat) {
@@ -35,8 +47,16 @@ Annotations make_annotations(const std::vector<float>& boxes, const std::vector<
           labels_tensor(labels_ignore)};
 }
 
+struct DetectionDataset::SkipRecord {
+  std::mutex mutex;
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> files;
+};
+
 DetectionDataset::DetectionDataset(DatasetOptions options, std::vector<std::string> class_names)
-    : options_(std::move(options)), class_names_(std::move(class_names)) {
+    : options_(std::move(options)), class_names_(std::move(class_names)), skipped_(std::make_shared<SkipRecord>()) {
+  if (options_.skip_corrupt_images && options_.test_mode)
+    throw Error("dataset: skip_corrupt_images is for training sets; an evaluation must read every image");
   if (options_.ann_files.empty()) throw Error("dataset: ann_file is empty");
   if (options_.ann_files.size() != options_.img_prefixes.size())
     throw Error("dataset: ann_file lists " + std::to_string(options_.ann_files.size()) +
@@ -52,6 +72,11 @@ void DetectionDataset::finish_loading() {
   for (int64_t i = 0; i < size(); ++i) {
     if (anns_[i].labels.numel() > 0) pools_[infos_[i].aspect_group()].push_back(i);
   }
+}
+
+std::vector<std::string> DetectionDataset::skipped_images() const {
+  std::lock_guard<std::mutex> lock(skipped_->mutex);
+  return skipped_->files;
 }
 
 const ImageInfo& DetectionDataset::info(int64_t index) const {
@@ -76,10 +101,39 @@ int64_t DetectionDataset::resolve(int64_t index, int64_t epoch) const {
 
 Sample DetectionDataset::get(int64_t index, int64_t epoch) const {
   TORCH_CHECK(index >= 0 && index < size(), "dataset index ", index, " out of range [0, ", size(), ")");
-  const int64_t i = resolve(index, epoch);
+  int64_t i = resolve(index, epoch);
+  cv::Mat bgr;
+  // With skip_corrupt_images an unreadable image is replaced by the image the next index
+  // resolves to (deterministic, so a resumed run sees the same data), skipping those that
+  // failed here already.
+  std::vector<int64_t> unreadable;
+  for (int64_t next = index;;) {
+    try {
+      bgr = read_image(infos_[i].file, options_.max_image_pixels);
+      break;
+    } catch (const Error& e) {
+      if (!options_.skip_corrupt_images) throw;
+      {
+        std::lock_guard<std::mutex> lock(skipped_->mutex);
+        if (skipped_->seen.insert(infos_[i].file).second) {
+          skipped_->files.push_back(infos_[i].file);
+          spdlog::warn("{} (skipped: skip_corrupt_images)", e.what());
+        }
+      }
+      unreadable.push_back(i);
+      if (static_cast<int64_t>(unreadable.size()) >= kMaxSkipsInARow)
+        throw Error(fmt::format("{} images in a row could not be read (skip_corrupt_images); the last: {}",
+                                unreadable.size(), e.what()));
+      do {
+        next = (next + 1) % size();
+        if (next == index)
+          throw Error(fmt::format("no image of the dataset can be read (skip_corrupt_images); the last: {}", e.what()));
+        i = resolve(next, epoch);
+      } while (std::find(unreadable.begin(), unreadable.end(), i) != unreadable.end());
+    }
+  }
   const ImageInfo& inf = infos_[i];
   const Annotations& ann = anns_[i];
-  const cv::Mat bgr = read_image(inf.file);
 
   const auto& t = options_.transform;
   const bool flip = !options_.test_mode && t.flip_ratio > 0 &&

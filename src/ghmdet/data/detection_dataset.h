@@ -7,14 +7,17 @@
 //  * for every group g, pools_[g] lists the images of group g that have at least one box; an
 //    image without boxes is replaced, at training time, by pools_[its group][draw], as the
 //    reference's _rand_another does (same orientation, so batches stay grouped).
-// The object is immutable after construction and safe to share between threads.
+// The object is immutable after construction and safe to share between threads, but for the
+// record of images skipped as unreadable (skip_corrupt_images), which is guarded by a mutex.
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ghmdet/data/dataset.h"
+#include "ghmdet/data/image_file.h"
 #include "ghmdet/data/transforms.h"
 
 namespace ghmdet {
@@ -30,6 +33,11 @@ struct DatasetOptions {
   uint64_t seed = 0;        // seeds flips, multi-scale draws and replacements
   // Class names for datasets whose files name classes (VOC XML); empty -> the dataset's default.
   std::vector<std::string> classes;
+  // Images declaring more pixels are refused before decoding (image_file.h).
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
+  // Training only: an image that cannot be read (corrupt, truncated, too large) is replaced by
+  // the next readable one, logged once and listed by skipped_images(), instead of an error.
+  bool skip_corrupt_images = false;
 };
 
 class DetectionDataset : public Dataset {
@@ -45,6 +53,9 @@ class DetectionDataset : public Dataset {
   // The index get(index, epoch) actually decodes (differs only for training images without boxes).
   int64_t resolve(int64_t index, int64_t epoch) const;
 
+  // Files skipped so far as unreadable (skip_corrupt_images), each once, in the order met.
+  std::vector<std::string> skipped_images() const;
+
  protected:
   DetectionDataset(DatasetOptions options, std::vector<std::string> class_names);
   void finish_loading();
@@ -54,8 +65,11 @@ class DetectionDataset : public Dataset {
   std::vector<ImageInfo> infos_;
   std::vector<Annotations> anns_;
 
+
  private:
+  struct SkipRecord;
   std::array<std::vector<int64_t>, 2> pools_;
+  std::shared_ptr<SkipRecord> skipped_;
 };
 
 // Builds Annotations from flat lists (x1, y1, x2, y2 per box).

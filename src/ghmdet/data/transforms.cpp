@@ -1,11 +1,9 @@
 #include "ghmdet/data/transforms.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "ghmdet/core/error.h"
 
@@ -104,14 +102,6 @@ torch::Tensor transform_boxes(const torch::Tensor& boxes, const ImageMeta& meta)
   auto xs = b.index({torch::indexing::Slice(), torch::indexing::Slice(0, 4, 2)}).clamp(0, w - 1);
   auto ys = b.index({torch::indexing::Slice(), torch::indexing::Slice(1, 4, 2)}).clamp(0, h - 1);
   return torch::stack({xs.select(1, 0), ys.select(1, 0), xs.select(1, 1), ys.select(1, 1)}, 1);
-}
-
-cv::Mat read_image(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path + ": image file not found");
-  cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-  if (img.empty()) throw Error(path + ": cannot decode the image (corrupt or unsupported format)");
-  return img;
 }
 
 }  // namespace ghmdet

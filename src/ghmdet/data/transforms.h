@@ -57,7 +57,4 @@ torch::Tensor transform_image(const cv::Mat& bgr, std::pair<int64_t, int64_t> sc
 // Boxes [K, 4] in original pixels -> network input pixels for `meta` (scale, flip, clip).
 torch::Tensor transform_boxes(const torch::Tensor& boxes, const ImageMeta& meta);
 
-// Reads an image as 8-bit BGR; throws ghmdet::Error naming the file when missing or undecodable.
-cv::Mat read_image(const std::string& path);
-
 }  // namespace ghmdet

@@ -8,10 +8,15 @@ SGDOptions build_optimizer(const Config& cfg) {
   cfg.check_keys({"type", "lr", "momentum", "weight_decay"});
   const std::string type = cfg.get<std::string>("type", "SGD");
   if (type != "SGD") throw cfg["type"].error("unsupported optimizer '" + type + "' (only SGD)");
-  return SGDOptions()
-      .lr(cfg.get<double>("lr"))
-      .momentum(cfg.get<double>("momentum", 0.0))
-      .weight_decay(cfg.get<double>("weight_decay", 0.0));
+  const auto o = SGDOptions()
+                     .lr(cfg.get<double>("lr"))
+                     .momentum(cfg.get<double>("momentum", 0.0))
+                     .weight_decay(cfg.get<double>("weight_decay", 0.0));
+  if (!(o.lr() > 0)) throw cfg["lr"].error("must be positive");
+  // At momentum 1 or more the velocity never decays: training diverges.
+  if (!(o.momentum() >= 0 && o.momentum() < 1)) throw cfg["momentum"].error("must be in [0, 1)");
+  if (!(o.weight_decay() >= 0)) throw cfg["weight_decay"].error("must not be negative");
+  return o;
 }
 
 std::optional<GradClipOptions> build_grad_clip(const Config& root) {
@@ -21,9 +26,9 @@ std::optional<GradClipOptions> build_grad_clip(const Config& root) {
   if (!cfg.has("grad_clip") || cfg["grad_clip"].is_null()) return std::nullopt;
   const Config clip = cfg["grad_clip"];
   clip.check_keys({"max_norm", "norm_type"});
-  return GradClipOptions()
-      .max_norm(clip.get<double>("max_norm"))
-      .norm_type(clip.get<double>("norm_type", 2.0));
+  const auto o = GradClipOptions().max_norm(clip.get<double>("max_norm")).norm_type(clip.get<double>("norm_type", 2.0));
+  if (!(o.max_norm() > 0)) throw clip["max_norm"].error("must be positive");
+  return o;
 }
 
 LrScheduleOptions build_lr_schedule(const Config& cfg, int64_t total_epochs) {
@@ -41,9 +46,12 @@ LrScheduleOptions build_lr_schedule(const Config& cfg, int64_t total_epochs) {
     out.step(cfg.get<std::vector<int64_t>>("step", {}));
   }
   out.gamma(cfg.get<double>("gamma", 0.1));
+  if (!(out.gamma() > 0)) throw cfg["gamma"].error("must be positive");
   out.warmup(parse_warmup(cfg.get<std::string>("warmup", ""), cfg.where() + ".warmup"));
   out.warmup_iters(cfg.get<int64_t>("warmup_iters", out.warmup() == WarmupKind::kNone ? 0 : 500));
   out.warmup_ratio(cfg.get<double>("warmup_ratio", 1.0 / 3.0));
+  if (out.warmup_iters() < 0) throw cfg["warmup_iters"].error("must not be negative");
+  if (!(out.warmup_ratio() > 0 && out.warmup_ratio() <= 1)) throw cfg["warmup_ratio"].error("must be in (0, 1]");
   return out;
 }
 
@@ -52,6 +60,7 @@ LrScheduleOptions build_lr_schedule(const Config& cfg, int64_t total_epochs) {
 TrainerOptions build_trainer_options(const Config& root) {
   TrainerOptions out;
   out.total_epochs(root.get<int64_t>("total_epochs"));
+  if (out.total_epochs() < 1) throw root["total_epochs"].error("must be at least 1");
   out.optimizer(build_optimizer(root["optimizer"]));
   out.grad_clip(build_grad_clip(root));
   out.lr_schedule(root.has("lr_config")
@@ -63,6 +72,8 @@ TrainerOptions build_trainer_options(const Config& root) {
     const Config ckpt = root["checkpoint_config"];
     ckpt.check_keys({"interval", "iter_interval", "by_epoch"});
     const int64_t interval = ckpt.get<int64_t>("interval", 1);
+    if (interval < 0) throw ckpt["interval"].error("must not be negative");
+    if (ckpt.get<int64_t>("iter_interval", 0) < 0) throw ckpt["iter_interval"].error("must not be negative");
     if (ckpt.get<bool>("by_epoch", true)) {
       out.checkpoint_interval(interval);
       out.checkpoint_iter_interval(ckpt.get<int64_t>("iter_interval", 0));
@@ -75,6 +86,7 @@ TrainerOptions build_trainer_options(const Config& root) {
     const Config log = root["log_config"];
     log.check_keys({"interval", "hooks", "ghm_stats_interval"});
     out.log_interval(log.get<int64_t>("interval", 50));
+    if (out.log_interval() < 1) throw log["interval"].error("must be at least 1");
   }
   out.work_dir(root.get<std::string>("work_dir", "work_dirs/default"));
   out.load_from(root.get<std::string>("load_from", ""));

@@ -42,6 +42,11 @@ struct PickleValue {
   PickleValuePtr attributes;                               // Dict: BUILD state, or null
   bool ordered = false;                                    // Dict: a collections.OrderedDict
   torch::Tensor tensor;                                    // Tensor, Storage
+  // Kept by the Unpickler, which bounds them: how many container levels lie below this value
+  // (0 for a leaf), and whether it has been placed inside another container (after which it
+  // may not change, so that `depth` stays exact and no value can contain itself).
+  uint32_t depth = 0;
+  bool contained = false;
 
   static PickleValuePtr none();
   static PickleValuePtr boolean(bool v);

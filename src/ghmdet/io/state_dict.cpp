@@ -62,7 +62,7 @@ StateDict read_state_dict(const std::string& path) {
   return strip_common_prefix(find_state_dict(*file.root, path), "module.");
 }
 
-bool is_benign_missing_key(const std::string& name) {
+bool is_benign_key(const std::string& name) {
   if (ends_with(name, "num_batches_tracked")) return true;
   for (const char* buffer : {"loss_cls.edges", "loss_cls.acc_sum", "loss_bbox.edges", "loss_bbox.acc_sum"}) {
     if (name == buffer || ends_with(name, std::string(".") + buffer)) return true;
@@ -88,6 +88,10 @@ std::string LoadReport::summary() const {
     out += fmt::format("not in the file, kept as initialised ({}): {}\n", benign_missing.size(),
                        join_names(benign_missing));
   }
+  if (!benign_unexpected.empty()) {
+    out += fmt::format("not used by this model, no learned weights ({}): {}\n", benign_unexpected.size(),
+                       join_names(benign_unexpected));
+  }
   return out;
 }
 
@@ -103,7 +107,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& state_dic
     known[name] = true;
     const torch::Tensor* source = state_dict.find(name);
     if (!source) {
-      (is_benign_missing_key(name) ? report.benign_missing : report.missing).push_back(name);
+      (is_benign_key(name) ? report.benign_missing : report.missing).push_back(name);
       continue;
     }
     if (source->sizes() != target.sizes()) {
@@ -114,7 +118,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& state_dic
     report.loaded.push_back(name);
   }
   for (const auto& item : state_dict) {
-    if (!known.count(item.key())) report.unexpected.push_back(item.key());
+    if (!known.count(item.key())) (is_benign_key(item.key()) ? report.benign_unexpected : report.unexpected).push_back(item.key());
   }
   if (strict && !report.complete()) {
     throw Error("state dict does not match the model:\n" + report.summary());

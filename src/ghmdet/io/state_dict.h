@@ -9,11 +9,12 @@
 // load_state_dict() copies into the module's named_parameters() and named_buffers() under
 // torch::NoGradGuard, converting dtype to the destination's and keeping the module's device.
 // It reports by name the keys the module has but the dict lacks (missing), the keys the dict
-// has but the module lacks (unexpected) and shape mismatches (not copied). Missing keys that
-// carry no learned weights — BatchNorm's num_batches_tracked (FrozenBatchNorm2d has none) and
-// the GHM losses' `edges`/`acc_sum` buffers — are listed apart as benign. With strict = true any
-// missing, unexpected or mismatched key throws ghmdet::Error listing them all, before anything is
-// copied; otherwise the report is returned for logging.
+// has but the module lacks (unexpected) and shape mismatches (not copied). Keys that carry no
+// learned weights — BatchNorm's num_batches_tracked (FrozenBatchNorm2d has none) and the GHM
+// losses' `edges`/`acc_sum` buffers — are listed apart as benign, missing or unexpected (a
+// checkpoint trained with GHM-C tested with a Focal loss config). With strict = true any other
+// missing, unexpected or mismatched key throws ghmdet::Error listing them all, before anything
+// is copied; otherwise the report is returned for logging.
 #pragma once
 
 #include <torch/torch.h>
@@ -47,9 +48,11 @@ struct LoadReport {
   std::vector<std::string> missing;
   std::vector<std::string> benign_missing;
   std::vector<std::string> unexpected;
+  std::vector<std::string> benign_unexpected;
   std::vector<ShapeMismatch> mismatched;
 
-  // True when every weight the module has was loaded (benign misses aside) and nothing was left.
+  // True when every weight the module has was loaded and every weight of the file was used
+  // (benign keys aside).
   bool complete() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
   // Multi-line human summary ("missing keys (2): a, b" ...), empty lines omitted.
   std::string summary() const;
@@ -57,7 +60,7 @@ struct LoadReport {
 
 LoadReport load_state_dict(torch::nn::Module& module, const StateDict& state_dict, bool strict);
 
-// Whether a missing key holds no learned weights (see above).
-bool is_benign_missing_key(const std::string& name);
+// Whether a key holds no learned weights (see above).
+bool is_benign_key(const std::string& name);
 
 }  // namespace ghmdet

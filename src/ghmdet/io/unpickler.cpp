@@ -188,6 +188,35 @@ void Unpickler::push_global(const std::string& module, const std::string& name) 
   stack_.push_back(PickleValue::global(module + "." + name));
 }
 
+void Unpickler::adopt(PickleValue& parent, const PickleValuePtr& child) {
+  if (child.get() == &parent) fail("malformed pickle: a container placed inside itself");
+  child->contained = true;
+  if (child->depth >= parent.depth) {
+    if (child->depth >= kMaxNesting) {
+      fail(fmt::format("malformed pickle: containers nested more than {} levels deep", kMaxNesting));
+    }
+    parent.depth = child->depth + 1;
+  }
+}
+
+PickleValuePtr Unpickler::adopt_children(PickleValuePtr built) {
+  for (const auto& item : built->items) adopt(*built, item);
+  for (const auto& [key, value] : built->entries) {
+    adopt(*built, key);
+    adopt(*built, value);
+  }
+  if (built->attributes) adopt(*built, built->attributes);
+  return built;
+}
+
+void Unpickler::expect_unplaced(const PickleValue& container, const char* op) {
+  if (container.contained) {
+    fail(fmt::format("malformed pickle: {} changes a {} that already lies inside another container "
+                     "(only self-referencing Python objects are pickled so)",
+                     op, kind_name(container.kind)));
+  }
+}
+
 void Unpickler::reduce() {
   auto args = pop();
   auto callable = pop();
@@ -195,11 +224,13 @@ void Unpickler::reduce() {
     fail(fmt::format("REDUCE on a {}, not on a global", kind_name(callable->kind)));
   }
   if (args->kind != PickleValue::Kind::Tuple) fail("REDUCE arguments are not a tuple");
+  PickleValuePtr result;
   try {
-    stack_.push_back(call_global(callable->s, args));
+    result = call_global(callable->s, args);
   } catch (const Error& e) {
     fail(e.what());
   }
+  stack_.push_back(adopt_children(std::move(result)));
 }
 
 void Unpickler::build() {
@@ -208,6 +239,8 @@ void Unpickler::build() {
   // OrderedDict carries its `_metadata` (module versions) this way; tensors rebuilt by torch
   // never get a BUILD. Anything else would need the object's class to interpret the state.
   if (target->kind == PickleValue::Kind::Dict) {
+    expect_unplaced(*target, "BUILD");
+    adopt(*target, state);
     target->attributes = state;
     return;
   }
@@ -223,6 +256,8 @@ void Unpickler::set_items(const PickleValuePtr& dict, std::vector<PickleValuePtr
     fail(fmt::format("SETITEM(S) on a {}, not a dict", kind_name(dict->kind)));
   }
   if (kv.size() % 2 != 0) fail("SETITEMS with an odd number of items");
+  expect_unplaced(*dict, "SETITEM(S)");
+  for (const auto& v : kv) adopt(*dict, v);
   for (size_t k = 0; k < kv.size(); k += 2) {
     bool replaced = false;
     const auto& key = kv[k];
@@ -355,16 +390,16 @@ PickleValuePtr Unpickler::load() {
       case ')': stack_.push_back(PickleValue::tuple()); break;
       case '}': stack_.push_back(PickleValue::dict()); break;
       case 0x8f: stack_.push_back(PickleValue::list()); break;  // EMPTY_SET: read as a list
-      case 'l': stack_.push_back(PickleValue::list(pop_to_mark())); break;
-      case 't': stack_.push_back(PickleValue::tuple(pop_to_mark())); break;
-      case 0x91: stack_.push_back(PickleValue::list(pop_to_mark())); break;  // FROZENSET
+      case 'l': stack_.push_back(adopt_children(PickleValue::list(pop_to_mark()))); break;
+      case 't': stack_.push_back(adopt_children(PickleValue::tuple(pop_to_mark()))); break;
+      case 0x91: stack_.push_back(adopt_children(PickleValue::list(pop_to_mark()))); break;  // FROZENSET
       case 0x85:
       case 0x86:
       case 0x87: {
         const size_t n = op - 0x84;
         std::vector<PickleValuePtr> items(n);
         for (size_t k = n; k-- > 0;) items[k] = pop();
-        stack_.push_back(PickleValue::tuple(std::move(items)));
+        stack_.push_back(adopt_children(PickleValue::tuple(std::move(items))));
         break;
       }
       case 'd': {
@@ -378,6 +413,8 @@ PickleValuePtr Unpickler::load() {
         auto v = pop();
         auto& list = top();
         if (list->kind != PickleValue::Kind::List) fail(fmt::format("APPEND to a {}", kind_name(list->kind)));
+        expect_unplaced(*list, "APPEND");
+        adopt(*list, v);
         list->items.push_back(std::move(v));
         break;
       }
@@ -388,7 +425,11 @@ PickleValuePtr Unpickler::load() {
         if (list->kind != PickleValue::Kind::List) {
           fail(fmt::format("{} to a {}", opcode_name(op), kind_name(list->kind)));
         }
-        for (auto& v : items) list->items.push_back(std::move(v));
+        expect_unplaced(*list, opcode_name(op));
+        for (auto& v : items) {
+          adopt(*list, v);
+          list->items.push_back(std::move(v));
+        }
         break;
       }
       case 's': {

@@ -7,9 +7,15 @@
 // unknown global, a malformed or truncated stream — throws ghmdet::Error naming `source`, the
 // byte offset and the opcode or global. Every read is bounds-checked, so corrupt input can
 // never read outside the buffer.
+//
+// Containers may nest at most kMaxNesting levels, and a container may not change once it is
+// inside another (Python's pickler only does that for objects that contain themselves): a file
+// nesting deeper, or building a cycle, is refused before the tree exists. Every consumer of a
+// PickleValue tree (including its recursive destructor) can therefore recurse safely.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -19,6 +25,10 @@ namespace ghmdet {
 
 class Unpickler {
  public:
+  // Weight files nest a handful of levels; recursion over 1000 levels takes well under 1 MB of
+  // stack.
+  static constexpr uint32_t kMaxNesting = 1000;
+
   using PersistentLoad = std::function<PickleValuePtr(const PickleValuePtr& pid)>;
 
   // `source` names the stream in messages, e.g. "model.pth (archive/data.pkl)".
@@ -45,6 +55,12 @@ class Unpickler {
   void reduce();
   void build();
   void set_items(const PickleValuePtr& dict, std::vector<PickleValuePtr>& kv);
+  // Records that `child` now lies inside `parent` (see kMaxNesting above).
+  void adopt(PickleValue& parent, const PickleValuePtr& child);
+  // adopt() of every child of a value just built; returns it.
+  PickleValuePtr adopt_children(PickleValuePtr built);
+  // Refuses to change a container that already lies inside another (`op` names the opcode).
+  void expect_unplaced(const PickleValue& container, const char* op);
 
   const char* data_;
   size_t size_;

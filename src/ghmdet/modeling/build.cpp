@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "ghmdet/losses/build.h"
 #include "ghmdet/modeling/retinanet.h"
 #include "ghmdet/structures/conventions.h"
@@ -218,10 +220,9 @@ DenseHeadSettings dense_settings(const Config& head, const Config& train_cfg, co
   return s;
 }
 
-}  // namespace
-
-std::shared_ptr<RetinaNetImpl> build_detector(const Config& model_cfg, const Config& train_cfg,
-                                              const Config& test_cfg) {
+// The detector with freshly initialised weights (model.pretrained is not read).
+std::shared_ptr<RetinaNetImpl> build_initialised_detector(const Config& model_cfg, const Config& train_cfg,
+                                                          const Config& test_cfg) {
   model_cfg.check_keys({"type", "pretrained", "conventions", "class_names", "backbone", "neck", "bbox_head"});
   expect_type(model_cfg, "RetinaNet");
   const auto conv_name = model_cfg.get<std::string>("conventions", "legacy");
@@ -266,14 +267,28 @@ std::shared_ptr<RetinaNetImpl> build_detector(const Config& model_cfg, const Con
   if (!options.class_names().empty() && static_cast<int64_t>(options.class_names().size()) != head.num_classes())
     throw model_cfg["class_names"].error(fmt::format("{} names for num_classes {}", options.class_names().size(),
                                                      head.num_classes()));
-  auto model = std::make_shared<RetinaNetImpl>(options, loss_cls, loss_bbox);
+  return std::make_shared<RetinaNetImpl>(options, loss_cls, loss_bbox);
+}
 
+}  // namespace
+
+std::shared_ptr<RetinaNetImpl> build_detector(const Config& model_cfg, const Config& train_cfg,
+                                              const Config& test_cfg) {
+  auto model = build_initialised_detector(model_cfg, train_cfg, test_cfg);
   const auto pretrained = model_cfg.get<std::string>("pretrained", "");
   if (!pretrained.empty()) {
     const auto summary = rethrow_at(model_cfg["pretrained"], [&] { return model->load_pretrained_backbone(pretrained); });
     spdlog::info("backbone weights from {}{}{}", pretrained, summary.empty() ? "" : ":\n", summary);
   }
   return model;
+}
+
+void check_detector_config(const Config& model_cfg, const Config& train_cfg, const Config& test_cfg) {
+  build_initialised_detector(model_cfg, train_cfg, test_cfg);
+  const auto pretrained = model_cfg.get<std::string>("pretrained", "");
+  std::error_code ec;
+  if (!pretrained.empty() && !std::filesystem::is_regular_file(pretrained, ec))
+    throw model_cfg["pretrained"].error(fmt::format("{}: file not found", pretrained));
 }
 
 }  // namespace ghmdet

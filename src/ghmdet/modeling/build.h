@@ -41,5 +41,8 @@ RetinaHeadOptions build_retina_head_options(const Config& head_cfg);
 // file (model.pretrained), when given, is loaded here.
 std::shared_ptr<RetinaNetImpl> build_detector(const Config& model_cfg, const Config& train_cfg,
                                               const Config& test_cfg);
+// What build_detector checks (every key, type and range, down to the losses), without reading
+// model.pretrained: only that it names a file. For validating a config before any work.
+void check_detector_config(const Config& model_cfg, const Config& train_cfg, const Config& test_cfg);
 
 }  // namespace ghmdet
