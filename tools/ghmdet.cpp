@@ -5,6 +5,7 @@
 #include "command.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/runtime.h"
+#include "ghmdet/core/wait_policy.h"
 
 namespace ghmdet::cli {
 std::vector<Command>& registry() {
@@ -14,6 +15,7 @@ std::vector<Command>& registry() {
 }  // namespace ghmdet::cli
 
 int main(int argc, char** argv) {
+  ghmdet::apply_default_wait_policy(argv);
   CLI::App app{"GHMDet: single-stage detectors with Gradient Harmonized losses"};
   app.require_subcommand(1);
   auto& commands = ghmdet::cli::registry();

@@ -33,6 +33,7 @@ TEST(BuildTrainerOptions, ReadsThePaperSchedule) {
   EXPECT_EQ(o.total_epochs(), 12);
   EXPECT_EQ(o.checkpoint_interval(), 1);
   EXPECT_EQ(o.checkpoint_iter_interval(), 0);
+  EXPECT_EQ(o.checkpoint_max_keep(), -1);
   EXPECT_EQ(o.log_interval(), 50);
   EXPECT_EQ(o.work_dir(), "./work_dirs/ghm");
   EXPECT_EQ(o.load_from(), "");
@@ -44,9 +45,10 @@ TEST(BuildTrainerOptions, OptionalFormsAndDefaults) {
 optimizer: {type: SGD, lr: 0.02}
 optimizer_config: {grad_clip: null}
 lr_config: {policy: step, step: 3}
-checkpoint_config: {interval: 100, by_epoch: false}
+checkpoint_config: {interval: 100, by_epoch: false, max_keep_ckpts: 3}
 total_epochs: 10
 )"));
+  EXPECT_EQ(o.checkpoint_max_keep(), 3);
   EXPECT_FALSE(o.grad_clip().has_value());
   EXPECT_EQ(o.lr_schedule().step(), (std::vector<int64_t>{3, 6, 9}));
   EXPECT_EQ(o.lr_schedule().warmup(), WarmupKind::kNone);
@@ -73,6 +75,9 @@ TEST(BuildTrainerOptions, ErrorsNameTheKey) {
   expect_error("optimizer: {type: SGD, lr: 0.01}\ntotal_epochs: 1\nlog_config: {intervall: 5}\n",
                "interval");
   expect_error("optimizer: {type: SGD, lr: fast}\ntotal_epochs: 1\n", "optimizer.lr");
+  expect_error("optimizer: {type: SGD, lr: 0.1}\ntotal_epochs: 1\n"
+               "checkpoint_config: {max_keep_ckpts: 0}\n",
+               "checkpoint_config.max_keep_ckpts: must be -1 (keep all) or >= 1, got 0");
 }
 
 // Values of the right type but outside their range are refused before training starts, naming

@@ -1,15 +1,19 @@
-// `ghmdet version`: the library version and the libtorch it runs on.
+// `ghmdet version`: the library version, the libtorch it runs on and the OpenMP wait policy in
+// effect (core/wait_policy.h).
 #include <torch/torch.h>
 
 #include <iostream>
 
 #include "../command.h"
+#include "ghmdet/core/wait_policy.h"
 
 GHMDET_REGISTER_COMMAND("version", "Print the GHMDet and libtorch versions, and the devices seen",
                         [](CLI::App&) -> std::function<int()> {
                           return [] {
                             std::cout << "ghmdet 0.1.0, libtorch " << TORCH_VERSION
-                                      << ", CUDA devices: " << torch::cuda::device_count() << "\n";
+                                      << ", CUDA devices: " << torch::cuda::device_count() << "\n"
+                                      << "OpenMP waiting: " << ghmdet::wait_policy_description()
+                                      << "\n";
                             return 0;
                           };
                         });

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include "ghmdet/core/authors_dialect.h"
 #include "ghmdet/core/python_config.h"
 #include "ghmdet/core/string_distance.h"
@@ -225,9 +227,47 @@ struct Loaded {
   Config::Origins origins;
 };
 
+// Records where the last document started. yaml-cpp 0.7 never consumes some tokens at the top of
+// a document (a ',' outside [] or {}, for one): its parser then returns the same empty document
+// from that place forever, so YAML::LoadAll never ends and YAML::Load reads an empty config.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Throws when the parser stops making progress (see DocumentStarts); YAML syntax errors come out
+// as YAML::ParserException, as from LoadAll.
+void check_parser_progresses(const std::string& text, const std::string& file) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  std::optional<int> last_start;
+  while (parser.HandleNextDocument(handler)) {
+    if (last_start && handler.start.pos == *last_start) {
+      const size_t at = static_cast<size_t>(std::max(0, handler.start.pos));
+      const std::string found =
+          at < text.size() ? "'" + std::string(1, text[at]) + "'" : std::string("end of file");
+      throw Error(file + mark_text(handler.start) + ": invalid YAML: unexpected " + found);
+    }
+    last_start = handler.start.pos;
+  }
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   std::vector<YAML::Node> documents;
   try {
+    check_parser_progresses(text, file);
     documents = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     throw Error(file + mark_text(e.mark) + ": invalid YAML: " + e.msg);

@@ -18,7 +18,11 @@ IdxArray read_idx_file(const std::string& path) {
     const uint8_t* p = bytes.data() + 4 + 4 * d;
     const int64_t n = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | p[3];
     out.shape.push_back(n);
-    count *= static_cast<size_t>(n);
+    // A product that wraps around could equal the data size while the shape claims far more.
+    if (__builtin_mul_overflow(count, static_cast<size_t>(n), &count)) {
+      throw Error(path + ": IDX header sizes overflow (dimension " + std::to_string(d) + " is " +
+                  std::to_string(n) + ")");
+    }
   }
   const size_t header = 4 + 4 * static_cast<size_t>(ndim);
   if (bytes.size() - header != count)

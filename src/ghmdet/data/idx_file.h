@@ -13,8 +13,8 @@ struct IdxArray {
   std::vector<uint8_t> data;   // row-major
 };
 
-// Throws ghmdet::Error naming the file for a bad magic number, a non-uint8 type, or a size
-// that does not match the data.
+// Throws ghmdet::Error naming the file for a bad magic number, a non-uint8 type, or sizes
+// whose product (computed without overflow) does not match the data.
 IdxArray read_idx_file(const std::string& path);
 
 }  // namespace ghmdet

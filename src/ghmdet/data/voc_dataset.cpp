@@ -1,15 +1,10 @@
 #include "ghmdet/data/voc_dataset.h"
 
-#include <pugixml.hpp>
-
-#include <charconv>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/data/coco_dataset.h"
-#include "ghmdet/data/text_location.h"
 
 namespace ghmdet {
 
@@ -17,83 +12,6 @@ const std::array<const char*, 20> kVocClasses = {
     "aeroplane", "bicycle", "bird",  "boat",      "bottle", "bus",         "car",
     "cat",       "chair",   "cow",   "diningtable", "dog",  "horse",       "motorbike",
     "person",    "pottedplant", "sheep", "sofa",  "train",  "tvmonitor"};
-
-namespace {
-
-std::string read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot read the " + std::string(what));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class XmlReader {
- public:
-  XmlReader(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
-    const pugi::xml_parse_result r = doc_.load_buffer(text_.data(), text_.size());
-    if (!r) {
-      throw Error(path_ + ":" + locate_offset(text_, static_cast<size_t>(r.offset)).str() +
-                  ": malformed XML: " + r.description());
-    }
-  }
-  pugi::xml_node root(const char* name) const {
-    pugi::xml_node n = doc_.child(name);
-    if (!n) throw Error(path_ + ": missing root element <" + std::string(name) + ">");
-    return n;
-  }
-  [[noreturn]] void fail(pugi::xml_node node, const std::string& field, const std::string& what) const {
-    const size_t offset = static_cast<size_t>(node.offset_debug() < 0 ? 0 : node.offset_debug());
-    throw Error(path_ + ":" + locate_offset(text_, offset).str() + ": " + field + ": " + what);
-  }
-  pugi::xml_node child(pugi::xml_node parent, const char* name, const std::string& field) const {
-    pugi::xml_node n = parent.child(name);
-    if (!n) fail(parent, field, std::string("missing element <") + name + ">");
-    return n;
-  }
-  double number(pugi::xml_node parent, const char* name, const std::string& field) const {
-    pugi::xml_node n = child(parent, name, field);
-    std::string s = n.child_value();
-    // Trim whitespace that some writers put around numbers.
-    const auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-    s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size())
-      fail(n, field + "." + name, "expected a number, found '" + s + "'");
-    return v;
-  }
-
- private:
-  std::string path_, text_;
-  pugi::xml_document doc_;
-};
-
-}  // namespace
-
-VocAnnotation read_voc_xml(const std::string& path) {
-  XmlReader xml(path, read_text(path, "VOC annotation"));
-  pugi::xml_node ann = xml.root("annotation");
-  VocAnnotation out;
-  out.filename = ann.child("filename").child_value();
-  pugi::xml_node size = xml.child(ann, "size", "annotation");
-  out.width = static_cast<int64_t>(xml.number(size, "width", "size"));
-  out.height = static_cast<int64_t>(xml.number(size, "height", "size"));
-  if (out.width <= 0 || out.height <= 0) xml.fail(size, "size", "width and height must be positive");
-  int k = 0;
-  for (pugi::xml_node obj : ann.children("object")) {
-    const std::string field = "object[" + std::to_string(k++) + "]";
-    VocObject o;
-    o.name = xml.child(obj, "name", field).child_value();
-    pugi::xml_node difficult = obj.child("difficult");
-    o.difficult = difficult && xml.number(obj, "difficult", field) != 0;
-    pugi::xml_node bnd = xml.child(obj, "bndbox", field);
-    const char* names[4] = {"xmin", "ymin", "xmax", "ymax"};
-    for (int c = 0; c < 4; ++c) o.box[c] = xml.number(bnd, names[c], field + ".bndbox");
-    out.objects.push_back(std::move(o));
-  }
-  return out;
-}
 
 VOCDataset::VOCDataset(DatasetOptions options, std::vector<std::string> class_names)
     : DetectionDataset(std::move(options), std::move(class_names)) {
@@ -107,7 +25,7 @@ void VOCDataset::load(const std::string& ann_file, const std::string& img_prefix
   std::unordered_map<std::string, int64_t> label_of;
   for (size_t c = 0; c < class_names_.size(); ++c) label_of[class_names_[c]] = static_cast<int64_t>(c);
 
-  std::istringstream list(read_text(ann_file, "image list"));
+  std::istringstream list(read_voc_text(ann_file, "image list"));
   std::string line;
   while (std::getline(list, line)) {
     const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");

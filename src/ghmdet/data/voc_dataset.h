@@ -11,6 +11,7 @@
 #include <array>
 
 #include "ghmdet/data/detection_dataset.h"
+#include "ghmdet/data/voc_xml.h"
 
 namespace ghmdet {
 
@@ -24,20 +25,5 @@ class VOCDataset : public DetectionDataset {
  private:
   void load(const std::string& ann_file, const std::string& img_prefix);
 };
-
-// One VOC XML file, parsed and checked. Boxes as written (1-based, inclusive).
-struct VocObject {
-  std::string name;
-  std::array<double, 4> box{0, 0, 0, 0};  // xmin, ymin, xmax, ymax
-  bool difficult = false;
-};
-struct VocAnnotation {
-  std::string filename;
-  int64_t width = 0, height = 0;
-  std::vector<VocObject> objects;
-};
-// Throws ghmdet::Error "<path>:<line>:<col>: <field>: <problem>" for malformed XML, a missing
-// or non-numeric field.
-VocAnnotation read_voc_xml(const std::string& path);
 
 }  // namespace ghmdet

@@ -70,7 +70,13 @@ TrainerOptions build_trainer_options(const Config& root) {
 
   if (root.has("checkpoint_config") && !root["checkpoint_config"].is_null()) {
     const Config ckpt = root["checkpoint_config"];
-    ckpt.check_keys({"interval", "iter_interval", "by_epoch"});
+    ckpt.check_keys({"interval", "iter_interval", "by_epoch", "max_keep_ckpts"});
+    const int64_t max_keep = ckpt.get<int64_t>("max_keep_ckpts", -1);
+    if (max_keep == 0 || max_keep < -1) {
+      throw ckpt["max_keep_ckpts"].error("must be -1 (keep all) or >= 1, got " +
+                                         std::to_string(max_keep));
+    }
+    out.checkpoint_max_keep(max_keep);
     const int64_t interval = ckpt.get<int64_t>("interval", 1);
     if (interval < 0) throw ckpt["interval"].error("must not be negative");
     if (ckpt.get<int64_t>("iter_interval", 0) < 0) throw ckpt["iter_interval"].error("must not be negative");

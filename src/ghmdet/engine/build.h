@@ -8,7 +8,8 @@
 //   total_epochs:      int
 //   checkpoint_config: {interval: 1 (epochs; 0 = only the last), iter_interval: 0 (global
 //                       iterations; 0 = off), by_epoch: true (false = mmcv's iteration mode:
-//                       `interval` counts iterations)}
+//                       `interval` counts iterations), max_keep_ckpts: -1 (keep all; N >= 1:
+//                       only the newest N epoch_/iter_ files, see checkpointer.h)}
 //   log_config:        {interval: 50 (iterations), hooks: [...] (accepted, ignored: the text log,
 //                       progress bar and metrics.jsonl are always on),
 //                       ghm_stats_interval: 50 (read by ghm_stats_hook.h)}

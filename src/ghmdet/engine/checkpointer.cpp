@@ -1,16 +1,20 @@
 #include "ghmdet/engine/checkpointer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <regex>
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/engine/determinism.h"
 #include "ghmdet/io/checkpoint.h"
 #include "ghmdet/io/state_dict.h"
+#include "ghmdet/io/temporary_name.h"
 
 namespace ghmdet {
 
@@ -55,8 +59,18 @@ torch::Tensor from_hex(const std::string& hex, const std::string& what) {
   return out;
 }
 
-Checkpointer::Checkpointer(std::string work_dir, bool enabled)
-    : work_dir_(std::move(work_dir)), enabled_(enabled) {}
+Checkpointer::Checkpointer(std::string work_dir, bool enabled, int64_t max_keep)
+    : work_dir_(std::move(work_dir)), enabled_(enabled), max_keep_(max_keep) {
+  if (max_keep_ == 0 || max_keep_ < -1) {
+    throw Error(fmt::format("checkpoint_config.max_keep_ckpts: must be -1 (keep all) or >= 1, got {}",
+                            max_keep_));
+  }
+}
+
+std::vector<std::string> Checkpointer::remove_abandoned_files() const {
+  if (!enabled_) return {};
+  return remove_abandoned_temporaries(work_dir_);
+}
 
 std::string Checkpointer::latest_path() const { return (fs::path(work_dir_) / "latest.pth").string(); }
 
@@ -89,6 +103,7 @@ std::string Checkpointer::save(const std::string& filename, const torch::nn::Mod
   const std::string path = (fs::path(work_dir_) / filename).string();
   save_checkpoint(path, ckpt);
   point_latest_at(filename);
+  if (max_keep_ > 0) remove_old_checkpoints(filename, epoch_length);
   return path;
 }
 
@@ -96,9 +111,8 @@ void Checkpointer::point_latest_at(const std::string& filename) const {
   // Build the new link beside the old one, then rename over it: readers see the old or the new
   // target, never a missing latest.pth.
   const fs::path latest = latest_path();
-  const fs::path temp = fs::path(work_dir_) / fmt::format(".latest.pth.{}.tmp", getpid());
+  const fs::path temp = temporary_path_for(latest);
   std::error_code ec;
-  fs::remove(temp, ec);
   fs::create_symlink(filename, temp, ec);
   if (ec) {
     // No symlinks here (some network or Windows file systems): copy, still via rename.
@@ -110,6 +124,57 @@ void Checkpointer::point_latest_at(const std::string& filename) const {
   if (ec) {
     fs::remove(temp);
     throw Error(latest.string() + ": cannot replace: " + ec.message());
+  }
+  // The rename must be on disk before remove_old_checkpoints() deletes what latest.pth pointed
+  // at: after a power loss the link may otherwise name a file whose unlink was persisted.
+  const int dir = ::open(work_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+void Checkpointer::remove_old_checkpoints(const std::string& just_written,
+                                          int64_t epoch_length) const {
+  static const std::regex kName(R"((epoch|iter)_([0-9]{1,18})\.pth)");
+  std::error_code ec;
+  std::string keep_for_latest;
+  const fs::path latest = latest_path();
+  if (fs::is_symlink(latest, ec)) keep_for_latest = fs::read_symlink(latest, ec).filename().string();
+
+  struct Found {
+    fs::path path;
+    fs::file_time_type mtime;
+    int64_t position;  // global iteration it was written at, for files with the same mtime
+  };
+  std::vector<Found> found;
+  for (fs::directory_iterator it(work_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::smatch m;
+    std::error_code entry_ec;
+    if (!std::regex_match(name, m, kName) || !it->is_regular_file(entry_ec) ||
+        it->is_symlink(entry_ec)) {
+      continue;
+    }
+    const int64_t n = std::stoll(m[2].str());
+    const int64_t position = m[1].str() == "iter" ? n : n * std::max<int64_t>(epoch_length, 1);
+    found.push_back({it->path(), it->last_write_time(entry_ec), position});
+  }
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return a.mtime != b.mtime ? a.mtime > b.mtime : a.position > b.position;
+  });
+  // The file just written is the newest whatever the clock says.
+  std::stable_partition(found.begin(), found.end(),
+                        [&](const Found& f) { return f.path.filename() == just_written; });
+  for (size_t i = static_cast<size_t>(max_keep_); i < found.size(); ++i) {
+    const std::string name = found[i].path.filename().string();
+    if (name == keep_for_latest || name == just_written) continue;
+    std::error_code rm;
+    fs::remove(found[i].path, rm);
+    if (rm) {
+      fmt::print(stderr, "warning: checkpoint_config.max_keep_ckpts: cannot remove {}: {}\n",
+                 found[i].path.string(), rm.message());
+    }
   }
 }
 

@@ -6,6 +6,11 @@
 //                   and when a stop signal ends the run mid-epoch
 //   latest.pth      a relative symlink to the newest of them, replaced atomically (a copy where
 //                   the file system has no symlinks)
+// A process killed at any moment leaves every one of them whole (latest.pth included); only a
+// hidden temporary file may remain, which remove_abandoned_files() deletes on the next run.
+// With max_keep = N > 0 (checkpoint_config.max_keep_ckpts) each save then deletes all but the
+// newest N epoch_*.pth / iter_*.pth in work_dir, together (newest = last modified; at equal times,
+// the later training position), never the file latest.pth points to nor the one just written.
 // Contents: `model` = the module's parameters AND buffers (so the GHM losses' EMA state travels
 // with it), as CPU tensors; `optimizer` = SGD::state_dict(); `meta`:
 //   epoch        epochs finished (mmcv's meta.epoch)
@@ -26,6 +31,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ghmdet/engine/sgd.h"
 
@@ -45,7 +51,11 @@ torch::Tensor from_hex(const std::string& hex, const std::string& what);
 
 class Checkpointer {
  public:
-  Checkpointer(std::string work_dir, bool enabled);
+  // max_keep: -1 keeps every checkpoint, N >= 1 the newest N; anything else is an Error.
+  Checkpointer(std::string work_dir, bool enabled, int64_t max_keep = -1);
+
+  // Deletes the temporary files a killed run left in work_dir; returns their names.
+  std::vector<std::string> remove_abandoned_files() const;
 
   // Writes `filename` in work_dir and points latest.pth at it; returns its path ("" when not
   // enabled). `extra_meta` entries are added to meta (config, seed, ...).
@@ -58,9 +68,11 @@ class Checkpointer {
 
  private:
   void point_latest_at(const std::string& filename) const;
+  void remove_old_checkpoints(const std::string& just_written, int64_t epoch_length) const;
 
   std::string work_dir_;
   bool enabled_;
+  int64_t max_keep_;
 };
 
 // What resume_from restores into an already-built model and optimizer: weights and buffers

@@ -1,6 +1,7 @@
 #include "ghmdet/engine/trainer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -59,7 +60,13 @@ void Trainer::prepare() {
   model_->train();
   log_ = std::make_unique<TrainingLog>(
       TrainingLogOptions{options_.work_dir(), is_main_process(), options_.progress()});
-  checkpointer_ = std::make_unique<Checkpointer>(options_.work_dir(), is_main_process());
+  checkpointer_ = std::make_unique<Checkpointer>(options_.work_dir(), is_main_process(),
+                                                 options_.checkpoint_max_keep());
+  const std::vector<std::string> abandoned = checkpointer_->remove_abandoned_files();
+  if (!abandoned.empty()) {
+    log_->info(fmt::format("removed {} unfinished temporary file(s) of a killed run from {}: {}",
+                           abandoned.size(), options_.work_dir(), fmt::join(abandoned, ", ")));
+  }
   sgd_ = std::make_unique<SGD>(trainable_parameters(*model_), options_.optimizer());
   auto schedule = options_.lr_schedule();
   schedule.base_lr(options_.optimizer().lr());

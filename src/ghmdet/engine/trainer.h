@@ -56,6 +56,7 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, total_epochs) = 12;
   TORCH_ARG(int64_t, checkpoint_interval) = 1;       // epochs; 0: only after the last epoch
   TORCH_ARG(int64_t, checkpoint_iter_interval) = 0;  // global iterations; 0: off
+  TORCH_ARG(int64_t, checkpoint_max_keep) = -1;      // -1: keep all; N: the newest N files
   TORCH_ARG(int64_t, log_interval) = 50;             // iterations within an epoch
   TORCH_ARG(std::string, work_dir) = "work_dirs/default";
   TORCH_ARG(std::string, load_from) = "";

@@ -22,6 +22,7 @@ constexpr int64_t kProtocolVersion = 1001;
 PickleValuePtr read_legacy_checkpoint(const std::string& bytes, const std::string& path) {
   std::map<std::string, PickleValuePtr> roots;  // storage key → whole storage, in first-seen order
   std::map<std::string, PickleValuePtr> views;
+  uint64_t claimed = 0;  // bytes of all storages named so far; they all follow in this file
   auto persistent_load = [&](const PickleValuePtr& pid) -> PickleValuePtr {
     const auto& f = pid->as_sequence("persistent id");
     if (!f.empty() && f[0]->kind == PickleValue::Kind::String && f[0]->s == "module") {
@@ -44,6 +45,13 @@ PickleValuePtr read_legacy_checkpoint(const std::string& bytes, const std::strin
       // refusing it here avoids allocating whatever a damaged header claims.
       if (numel < 0 || static_cast<uint64_t>(numel) > bytes.size() / c10::elementSize(*dtype)) {
         throw Error(fmt::format("storage '{}' claims {} elements, more than the file holds", key, numel));
+      }
+      // Each storage may fit alone while all of them together claim many times the file.
+      claimed += static_cast<uint64_t>(numel) * c10::elementSize(*dtype);
+      if (claimed > bytes.size()) {
+        throw Error(fmt::format("storage '{}' brings the storages to {} bytes in all, more than "
+                                "the file holds",
+                                key, claimed));
       }
       root = PickleValue::storage(torch::empty({numel}, torch::TensorOptions().dtype(*dtype)));
     } else if (root->tensor.scalar_type() != *dtype || root->tensor.numel() != numel) {

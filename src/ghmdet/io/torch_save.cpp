@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/io/pickle_writer.h"
+#include "ghmdet/io/temporary_name.h"
 
 namespace ghmdet {
 namespace {
@@ -22,9 +22,7 @@ namespace fs = std::filesystem;
 class TempFile {
  public:
   explicit TempFile(const fs::path& target) {
-    std::random_device rd;
-    path_ = target.parent_path() /
-            fmt::format(".{}.tmp.{}.{:08x}", target.filename().string(), ::getpid(), rd());
+    path_ = temporary_path_for(target);
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) {
       throw Error(fmt::format("{}: cannot create a file in its directory: {}", target.string(),
@@ -35,19 +33,23 @@ class TempFile {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(path_.c_str());
   }
+  // Always reports the whole of `n` written: after a short write (a full disk) libtorch's zip
+  // writer throws from its destructor, which ends the process. The first failure is kept in
+  // error() instead, later writes are dropped, and write_torch_file checks it at the end.
   size_t write(const void* data, size_t n) {
     const char* p = static_cast<const char*>(data);
     size_t done = 0;
-    while (done < n) {
+    while (done < n && error_.empty()) {
       const ssize_t w = ::write(fd_, p + done, n - done);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
+      if (w < 0) {
         error_ = std::strerror(errno);
-        break;
+      } else if (w == 0) {
+        error_ = "the file system accepted no more bytes";
       }
-      done += static_cast<size_t>(w);
+      if (w > 0) done += static_cast<size_t>(w);
     }
-    return done;
+    return n;
   }
   void commit(const fs::path& target) {
     if (::fsync(fd_) != 0) error_ = std::strerror(errno);

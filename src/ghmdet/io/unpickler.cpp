@@ -165,8 +165,10 @@ std::vector<PickleValuePtr> Unpickler::pop_to_mark() {
 }
 
 void Unpickler::memo_put(size_t index) {
-  // Torch's and CPython's picklers number the memo densely; a far index means corruption.
-  if (index > memo_.size() + (1u << 20)) fail(fmt::format("malformed pickle: memo index {}", index));
+  // Torch's and CPython's picklers number the memo densely, so an index is below the number of
+  // opcodes read so far, itself below the bytes read: a larger one is corrupt, and refusing it
+  // keeps the memo (16 bytes an entry) proportional to the pickle rather than to what it claims.
+  if (index >= pos_) fail(fmt::format("malformed pickle: memo index {}", index));
   if (index >= memo_.size()) memo_.resize(index + 1);
   memo_[index] = top();
 }
