@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package that GHMDet's build, tests, benchmarks and demo need.
-# Usage: scripts/install-deps.sh [--fixtures]
+# Usage: scripts/install-deps.sh [--fixtures] [--fuzz]
 #   --fixtures  also installs python3-torch/python3-torchvision, used only by the scripts
 #               that regenerate committed test fixtures and by the side-by-side benchmarks.
+#   --fuzz      also installs clang-14 and its sanitizer/libFuzzer runtimes, for scripts/fuzz.sh
+#               (docs/FUZZING.md).
 set -euo pipefail
 
 packages=(
@@ -14,9 +16,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )
-if [[ "${1:-}" == "--fixtures" ]]; then
-  packages+=(python3-torch python3-torchvision python3-numpy)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --fixtures) packages+=(python3-torch python3-torchvision python3-numpy) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option '$arg' (use --fixtures, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
