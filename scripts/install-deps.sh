@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package that GHMDet's build, tests, benchmarks and demo need.
-# Usage: scripts/install-deps.sh [--fixtures] [--libtorch debian|pypi]
+# Usage: scripts/install-deps.sh [--fixtures] [--fuzz] [--libtorch debian|pypi]
 #   --fixtures        also installs python3-torch/python3-torchvision, used only by the scripts
 #                     that regenerate committed test fixtures and by the side-by-side benchmarks.
+#   --fuzz            also installs clang-14 and its sanitizer/libFuzzer runtimes, for
+#                     scripts/fuzz.sh (docs/FUZZING.md).
 #   --libtorch pypi   also installs the libtorch inside PyPI's torch wheel (the version pinned in
 #                     scripts/requirements/libtorch-pypi.txt, built with CUDA) into a virtual
 #                     environment, $GHMDET_TORCH_VENV or ~/.cache/ghmdet/torch-<version> (about
@@ -13,17 +15,19 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 fixtures=0
+fuzz=0
 libtorch=debian
 while (($#)); do
   case "$1" in
     --fixtures) fixtures=1 ;;
+    --fuzz) fuzz=1 ;;
     --libtorch)
       libtorch="${2:-}"
       shift
       [[ "$libtorch" == debian || "$libtorch" == pypi ]] ||
         { echo "install-deps: --libtorch takes debian or pypi, got '$libtorch'" >&2; exit 2; }
       ;;
-    *) echo "install-deps: unknown option '$1' (known: --fixtures, --libtorch debian|pypi)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option '$1' (known: --fixtures, --fuzz, --libtorch debian|pypi)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -42,6 +46,9 @@ if ((fixtures)); then
 fi
 if [[ "$libtorch" == pypi ]]; then
   packages+=(python3 python3-venv)
+fi
+if ((fuzz)); then
+  packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -1,6 +1,9 @@
 // Config parsing of hostile YAML (regressions of the config fuzzer, docs/FUZZING.md).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
 
@@ -26,6 +29,24 @@ TEST(ConfigHostile, AStrayCommaIsAnErrorNotAHang) {
             std::string::npos);
   EXPECT_EQ(error_of("a: 1\n"), "<no error>");
   EXPECT_EQ(error_of(""), "<no error>");
+}
+
+TEST(ConfigHostile, ABaseNameTooLongIsAnErrorNamingTheFile) {
+  // std::filesystem::is_directory threw std::filesystem_error ("File name too long"), which is
+  // not a ghmdet::Error (the CLI exited 1 with a library message; a caller expecting Error died).
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "ghmdet_long_base";
+  std::filesystem::create_directories(dir);
+  const std::string config = (dir / "cfg.yaml").string();
+  std::ofstream(config) << "_base_: " << std::string(5000, 'a') << ".yaml\n";
+  try {
+    Config::load(config);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("cfg.yaml"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot open base config"), std::string::npos) << what;
+    EXPECT_NE(what.find("File name too long"), std::string::npos) << what;
+  }
 }
 
 }  // namespace

@@ -288,8 +288,12 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
 
 std::string read_file(const std::string& file, const std::string& referrer) {
   std::ifstream in(file, std::ios::binary);
-  if (!in || fs::is_directory(file)) {
-    const std::string reason = fs::is_directory(file) ? "is a directory" : std::strerror(errno);
+  const int open_error = errno;
+  // The error_code form: the throwing one raised std::filesystem_error for a name too long.
+  std::error_code ec;
+  const bool directory = fs::is_directory(file, ec);
+  if (!in || directory) {
+    const std::string reason = directory ? "is a directory" : std::strerror(open_error);
     if (referrer.empty()) throw Error(file + ": cannot open config file: " + reason);
     throw Error(referrer + ": cannot open base config '" + file + "': " + reason);
   }

@@ -1,5 +1,6 @@
 #include "ghmdet/data/voc_xml.h"
 
+#include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include <charconv>
@@ -70,9 +71,17 @@ VocAnnotation read_voc_xml(const std::string& path) {
   VocAnnotation out;
   out.filename = ann.child("filename").child_value();
   pugi::xml_node size = xml.child(ann, "size", "annotation");
-  out.width = static_cast<int64_t>(xml.number(size, "width", "size"));
-  out.height = static_cast<int64_t>(xml.number(size, "height", "size"));
-  if (out.width <= 0 || out.height <= 0) xml.fail(size, "size", "width and height must be positive");
+  // Checked before the conversion: a double beyond int64_t (or NaN) converts to anything (UB).
+  auto pixels = [&](const char* name) {
+    const double v = xml.number(size, name, "size");
+    if (!(v > 0 && v <= 1e9)) {
+      xml.fail(size.child(name), std::string("size.") + name,
+               fmt::format("must be a positive number of pixels (at most 10^9), found {}", v));
+    }
+    return static_cast<int64_t>(v);
+  };
+  out.width = pixels("width");
+  out.height = pixels("height");
   int k = 0;
   for (pugi::xml_node obj : ann.children("object")) {
     const std::string field = "object[" + std::to_string(k++) + "]";
