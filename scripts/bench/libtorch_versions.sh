@@ -14,14 +14,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) threads used;" \
      "ISA: $(grep -o -w -E 'avx512f|avx512_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-for build in "$a" "$b"; do echo "$build: $("$build/bin/ghmdet" version)"; done
+for build in "$a" "$b"; do echo "$build: $("$build/bin/ghmdet" version | head -1)"; done
 for ((r = 1; r <= rounds; ++r)); do
   for build in "$a" "$b"; do
     tag=$(basename "$build")
     "$build/bench/modeling/bench_retinanet" --benchmark_filter='BM_Predict|BM_TrainStep' \
-      --benchmark_out="$out/$tag.retinanet.$r.json" --benchmark_out_format=json > /dev/null
+      --benchmark_out="$out/$tag.retinanet.$r.json" --benchmark_out_format=json > /dev/null 2>&1
     "$build/bench/losses/bench_losses" --benchmark_filter='BM_GHMC_Fused|BM_Focal_Fused|BM_GHMR_Fused' \
-      --benchmark_out="$out/$tag.losses.$r.json" --benchmark_out_format=json > /dev/null
+      --benchmark_out="$out/$tag.losses.$r.json" --benchmark_out_format=json > /dev/null 2>&1
   done
 done
 python3 - "$out" "$(basename "$a")" "$(basename "$b")" <<'PY'

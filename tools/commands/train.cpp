@@ -17,6 +17,7 @@
 #include "../command.h"
 #include "../config_check.h"
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/runtime.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/engine/build.h"
 #include "ghmdet/engine/determinism.h"
@@ -67,7 +68,7 @@ TrainOutcome train_detector(const Config& cfg, const TrainRequest& request) {
   torch::Device device = request.device;
   // One GPU per rank, as mmdetection's init_dist: cuda:(LOCAL_RANK mod the GPUs of this node).
   if (env.is_distributed() && device.is_cuda()) {
-    const int64_t gpus = std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count()));
+    const int64_t gpus = std::max<int64_t>(1, ghmdet::cuda_device_count());
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank % gpus));
   }
   dist.group.device = device;

@@ -5,13 +5,14 @@
 #include <iostream>
 
 #include "../command.h"
+#include "ghmdet/core/runtime.h"
 #include "ghmdet/core/wait_policy.h"
 
 GHMDET_REGISTER_COMMAND("version", "Print the GHMDet and libtorch versions, and the devices seen",
                         [](CLI::App&) -> std::function<int()> {
                           return [] {
                             std::cout << "ghmdet 0.1.0, libtorch " << TORCH_VERSION
-                                      << ", CUDA devices: " << torch::cuda::device_count() << "\n"
+                                      << ", CUDA devices: " << ghmdet::cuda_device_count() << "\n"
                                       << "OpenMP waiting: " << ghmdet::wait_policy_description()
                                       << "\n";
                             return 0;

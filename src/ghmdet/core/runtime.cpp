@@ -30,9 +30,9 @@ torch::Device parse_device(const std::string& text, const std::string& what) {
       const std::string index = text.substr(5);
       if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos) {
         const int i = std::stoi(index);
-        if (i >= static_cast<int>(torch::cuda::device_count())) {
-          throw Error(what + ": '" + text + "' but only " +
-                      std::to_string(torch::cuda::device_count()) + " CUDA device(s) exist");
+        if (i >= cuda_device_count()) {
+          throw Error(what + ": '" + text + "' but only " + std::to_string(cuda_device_count()) +
+                      " CUDA device(s) exist");
         }
         return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(i));
       }
@@ -40,5 +40,7 @@ torch::Device parse_device(const std::string& text, const std::string& what) {
   }
   throw Error(what + ": expected 'cpu', 'cuda' or 'cuda:N', got '" + text + "'");
 }
+
+int64_t cuda_device_count() { return static_cast<int64_t>(torch::cuda::device_count()); }
 
 }  // namespace ghmdet

@@ -19,4 +19,8 @@ int init_runtime(int num_threads = 0);
 // when CUDA is asked for and libtorch has none.
 torch::Device parse_device(const std::string& text, const std::string& what = "--device");
 
+// torch::cuda::device_count() as a number: libtorch 1.13 returns a size_t, 2.x a
+// c10::DeviceIndex (a signed char, which an ostream prints as a character).
+int64_t cuda_device_count();
+
 }  // namespace ghmdet

@@ -3,6 +3,7 @@
 #include <ATen/Context.h>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/runtime.h"
 
 namespace ghmdet {
 
@@ -34,8 +35,7 @@ std::map<std::string, torch::Tensor> capture_rng_state() {
     out["cpu"] = gen.get_state();
   }
   if (torch::cuda::is_available()) {
-    // device_count() is a size_t in libtorch 1.13 and a c10::DeviceIndex in 2.x.
-    const auto devices = static_cast<int64_t>(torch::cuda::device_count());
+    const int64_t devices = cuda_device_count();
     for (int64_t i = 0; i < devices; ++i) {
       auto gen = default_generator(torch::Device(torch::kCUDA, static_cast<int8_t>(i)));
       std::lock_guard<std::mutex> lock(gen.mutex());
@@ -56,7 +56,7 @@ void restore_rng_state(const std::map<std::string, torch::Tensor>& states) {
       }
       const int64_t index = std::stoll(digits);
       if (!torch::cuda::is_available() ||
-          index >= static_cast<int64_t>(torch::cuda::device_count())) {
+          index >= cuda_device_count()) {
         continue;
       }
       device = torch::Device(torch::kCUDA, static_cast<int8_t>(index));
