@@ -66,24 +66,24 @@ if(GHMDET_WITH_DISTRIBUTED)
     set(CMAKE_REQUIRED_QUIET ON)
     # The return type is not part of the mangled name: no headers needed to link against it.
     # libtorch 2.x added a `bool lazyInit` parameter.
-    foreach(params IN ITEMS "" "bool")
-      string(MAKE_C_IDENTIFIER "GHMDET_LIBTORCH_HAS_GLOO_${params}" result)
+    foreach(params IN ITEMS void bool)
+      set(args "")
+      if(params STREQUAL "bool")
+        set(args false)
+      endif()
       check_cxx_source_compiles("
         #include <memory>
         namespace gloo { namespace transport { class Device; } }
         namespace c10d { class ProcessGroupGloo {
          public: static std::shared_ptr<gloo::transport::Device> createDefaultDevice(${params}); }; }
-        int main() { return c10d::ProcessGroupGloo::createDefaultDevice(${params}()) ? 0 : 1; }
-      " ${result})
-      if(${result})
-        set(GHMDET_LIBTORCH_HAS_GLOO ON)
+        int main() { return c10d::ProcessGroupGloo::createDefaultDevice(${args}) ? 0 : 1; }
+      " GHMDET_LIBTORCH_GLOO_DEVICE_${params})
+      if(GHMDET_LIBTORCH_GLOO_DEVICE_${params})
+        set(GHMDET_HAVE_GLOO ON)
       endif()
     endforeach()
     unset(CMAKE_REQUIRED_LIBRARIES)
     unset(CMAKE_REQUIRED_QUIET)
-    if(GHMDET_LIBTORCH_HAS_GLOO)
-      set(GHMDET_HAVE_GLOO ON)
-    endif()
   endif()
   if(GHMDET_HAVE_GLOO AND TORCH_CUDA_LIBRARIES)
     find_path(GHMDET_C10D_NCCL_HEADER torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp
