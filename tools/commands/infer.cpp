@@ -5,8 +5,6 @@
 // (boxes in original-image pixels) to --out, or to stdout. CHECKPOINT may be a GHMDet,
 // torchvision or mmdetection file: its format is detected and its names mapped. A checkpoint
 // that does not cover the model is an error (exit code 2) unless --non-strict.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
