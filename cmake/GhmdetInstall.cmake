@@ -17,6 +17,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/ghmdetConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/ghmdetConfig.cmake ${PROJECT_BINARY_DIR}/ghmdetConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ghmdet)
 if(TARGET ghmdet_cli)
-  install(TARGETS ghmdet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS ghmdet_launcher RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # ghmdet_launcher.cpp finds it as ../libexec/ghmdet-main from bin/.
+  install(TARGETS ghmdet_cli RUNTIME DESTINATION libexec)
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs DESTINATION ${CMAKE_INSTALL_DATADIR}/ghmdet)

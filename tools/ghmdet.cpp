@@ -1,11 +1,11 @@
-// `ghmdet`: one binary, mmdetection's verbs. Errors go to stderr with a non-zero exit code.
+// `ghmdet` (run as libexec/ghmdet-main by bin/ghmdet, launcher/ghmdet_launcher.cpp): mmdetection's
+// verbs. Errors go to stderr with a non-zero exit code.
 #include <algorithm>
 #include <iostream>
 
 #include "command.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/runtime.h"
-#include "ghmdet/core/wait_policy.h"
 
 namespace ghmdet::cli {
 std::vector<Command>& registry() {
@@ -15,7 +15,6 @@ std::vector<Command>& registry() {
 }  // namespace ghmdet::cli
 
 int main(int argc, char** argv) {
-  ghmdet::apply_default_wait_policy(argv);
   CLI::App app{"GHMDet: single-stage detectors with Gradient Harmonized losses"};
   app.require_subcommand(1);
   auto& commands = ghmdet::cli::registry();

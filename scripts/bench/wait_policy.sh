@@ -4,11 +4,16 @@
 # two of them started together, under GHMDet's default (passive waiting) and under libgomp's
 # own default (spinning: GOMP_SPINCOUNT=300000, what an unset OMP_WAIT_POLICY gives).
 # Prints the wall time of every run, in seconds, start-up included.
-# Usage: scripts/bench/wait_policy.sh GHMDET_BINARY [REPEATS (3)]
+# Usage: scripts/bench/wait_policy.sh GHMDET_BINARY [REPEATS (3)] [POLICY...]
+# POLICY: "default" (what ghmdet does unless told), "passive", or a GOMP_SPINCOUNT value such as
+# "spin=300000" (libgomp's own default); default list: default spin=300000.
 set -euo pipefail
 
 ghmdet=$(realpath "$1")
 repeats=${2:-3}
+shift $(($# < 2 ? $# : 2))
+policies=("$@")
+((${#policies[@]})) || policies=(default spin=300000)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,8 +40,13 @@ timed() {
 }
 
 for ((r = 1; r <= repeats; ++r)); do
-  for policy in passive spin; do
-    if [[ $policy == spin ]]; then env=(GOMP_SPINCOUNT=300000); else env=(); fi
+  for policy in "${policies[@]}"; do
+    case $policy in
+      default) env=() ;;
+      passive) env=(OMP_WAIT_POLICY=passive) ;;
+      spin=*) env=("GOMP_SPINCOUNT=${policy#spin=}") ;;
+      *) echo "unknown policy $policy" >&2 && exit 2 ;;
+    esac
     timed "alone/$policy" "${env[@]}"
     timed "pair-a/$policy" "${env[@]}" &
     timed "pair-b/$policy" "${env[@]}" &

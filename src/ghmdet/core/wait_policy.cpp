@@ -1,7 +1,5 @@
 #include "ghmdet/core/wait_policy.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <string>
 
@@ -9,37 +7,29 @@ namespace ghmdet {
 
 namespace {
 
-// Set beside OMP_WAIT_POLICY so a re-executed process (and its children) know the policy was
-// GHMDet's choice, not the user's.
+// Set beside GOMP_SPINCOUNT so that this process and the processes it starts (which inherit both)
+// know the spin count was GHMDet's choice, not the user's.
 constexpr const char* kDefaultMarker = "GHMDET_DEFAULT_WAIT_POLICY";
-constexpr const char* kDefaultPolicy = "passive";
 
-bool user_chose() {
-  if (std::getenv(kDefaultMarker) != nullptr) return false;
-  return std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr;
-}
+bool set_by_ghmdet() { return std::getenv(kDefaultMarker) != nullptr; }
 
 }  // namespace
 
-void apply_default_wait_policy(char** argv) {
+void apply_default_wait_policy() {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
     return;
   }
-  ::setenv("OMP_WAIT_POLICY", kDefaultPolicy, 1);
-  ::setenv(kDefaultMarker, kDefaultPolicy, 1);
-  ::execv("/proc/self/exe", argv);
-  // Still here: no re-execution, libgomp keeps the policy it read at load time.
-  ::unsetenv("OMP_WAIT_POLICY");
-  ::unsetenv(kDefaultMarker);
+  ::setenv("GOMP_SPINCOUNT", kDefaultSpinCount, 1);
+  ::setenv(kDefaultMarker, kDefaultSpinCount, 1);
 }
 
 std::string wait_policy_description() {
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   const char* spin = std::getenv("GOMP_SPINCOUNT");
-  if (!user_chose()) {
-    if (policy != nullptr) return std::string("OMP_WAIT_POLICY=") + policy + " (GHMDet's default)";
-    return "libgomp's default (spinning; re-executing with OMP_WAIT_POLICY=passive failed)";
+  if (set_by_ghmdet() && policy == nullptr && spin != nullptr) {
+    return std::string("GOMP_SPINCOUNT=") + spin + " (GHMDet's default)";
   }
+  if (policy == nullptr && spin == nullptr) return "libgomp's default (GOMP_SPINCOUNT=300000)";
   std::string out;
   if (policy != nullptr) out = std::string("OMP_WAIT_POLICY=") + policy;
   if (spin != nullptr) out += std::string(out.empty() ? "" : " ") + "GOMP_SPINCOUNT=" + spin;
