@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh all SECONDS                             each target in turn, SECONDS each
 #   scripts/fuzz.sh replay [TARGET]                         run the committed corpora once
 #   scripts/fuzz.sh list                                    the targets
-# TARGET is pth, coco_json, coco_results, voc_xml, config or idx (fuzz_<TARGET> also works).
+# TARGET is pth, coco_json, coco_results, voc_xml, config, idx or image (fuzz_<TARGET> also works).
 # The committed seeds are fuzz/corpus/<target>/ (read only here); inputs found while fuzzing go
 # to build-fuzz/corpus/<target>/, crashes and the like to build-fuzz/artifacts/<target>/.
 # Exit code: 0 when nothing was found, libFuzzer's (non-zero) otherwise.
@@ -14,7 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${GHMDET_FUZZ_BUILD:-$root/build-fuzz}
-targets=(pth coco_json coco_results voc_xml config idx)
+targets=(pth coco_json coco_results voc_xml config idx image)
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 ]] || usage

@@ -69,6 +69,26 @@ TEST(ImageFile, HeaderSizesMatchTheDecoder) {
   EXPECT_EQ(read_image_header("").format, "");
 }
 
+// A header GHMDet and OpenCV read differently (found by fuzz/fuzz_image.cpp): a PNM whose width
+// is followed by a comment without a space, "5#4\n", is 5x2 by the Netpbm rules, which GHMDet
+// follows and checks against max_image_pixels; OpenCV's reader decodes another size. The size
+// checked must be the size decoded, so the file is refused, naming both.
+TEST(ImageFile, HeaderAndDecoderDisagreeingIsAnError) {
+  TempDir dir;
+  const std::string bytes("P4\n5#4\n\r 2`\f", 12);
+  const std::string path = dir.write("pnm_comment.pbm", bytes);
+  const ImageHeader h = read_image_header(bytes);
+  EXPECT_EQ(h.format, "pnm");
+  EXPECT_EQ(h.width, 5);
+  EXPECT_EQ(h.height, 2);
+  const cv::Mat decoded = cv::imread(path, cv::IMREAD_COLOR);
+  ASSERT_FALSE(decoded.empty()) << "OpenCV no longer decodes this file";
+  ASSERT_NE(decoded.cols * 1000 + decoded.rows, 5 * 1000 + 2) << "OpenCV now reads it as GHMDet does";
+  const std::string message = message_of(path);
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("header declares 5x2 pixels"), std::string::npos) << message;
+}
+
 // libjpeg only warns ("Premature end of JPEG file") and OpenCV returns the image with a grey
 // bottom: the reader refuses it, naming the file. A complete file with bytes after its end
 // marker still reads.

@@ -185,7 +185,14 @@ cv::Mat read_image(const std::string& path, int64_t max_pixels) {
     throw Error(fmt::format("{}: cannot decode the image: {}", path, e.what()));
   }
   if (img.empty()) throw Error(path + ": cannot decode the image (corrupt or unsupported format)");
-  if (header.format.empty()) refuse_size(img.cols, img.rows);  // formats read only by decoding
+  if (header.format.empty()) {
+    refuse_size(img.cols, img.rows);  // formats read only by decoding
+  } else if (img.cols != header.width || img.rows != header.height) {
+    // The size checked above must be the size decoded (a PNM comment OpenCV reads differently).
+    throw Error(fmt::format("{}: cannot decode the image: its header declares {}x{} pixels, its data decodes "
+                            "to {}x{} (corrupt header)",
+                            path, header.width, header.height, img.cols, img.rows));
+  }
   return img;
 }
 

@@ -23,8 +23,8 @@ constexpr int64_t kDefaultMaxImagePixels = 100'000'000;
 
 struct ImageHeader {
   std::string format;  // "jpeg", "png", "bmp", "pnm", "webp"; "" when not recognised
-  int64_t width = 0;
-  int64_t height = 0;
+  int64_t width = 0;   // as declared: zero or negative in a corrupt header
+  int64_t height = 0;  // (a BMP's top-down rows already made positive)
 };
 
 // From a file's bytes (a prefix suffices); never reads outside them.
