@@ -2,15 +2,27 @@
 
 set(GHMDET_PCH_HEADERS <torch/torch.h> <vector> <string> <memory> <optional>)
 
-# ghmdet_add_layer(name): object library ghmdet_<name> from src/ghmdet/<name>/**/*.cpp.
+# ghmdet_add_layer(name): object library ghmdet_<name> from src/ghmdet/<name>/**/*.cpp, plus
+# its cuda/ folders' *.cu and *.cpp when GHMDet's CUDA kernels are built (cmake/GhmdetTorch.cmake).
 function(ghmdet_add_layer name)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/ghmdet/${name}/*.cpp)
-  if(NOT srcs)
+  set(cuda_srcs)
+  if(GHMDET_WITH_CUDA_KERNELS)
+    file(GLOB_RECURSE cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/ghmdet/${name}/*.cu)
+  else()
+    list(FILTER srcs EXCLUDE REGEX "/cuda/[^/]*$")
+  endif()
+  if(NOT srcs AND NOT cuda_srcs)
     return()
   endif()
-  add_library(ghmdet_${name} OBJECT ${srcs})
+  add_library(ghmdet_${name} OBJECT ${srcs} ${cuda_srcs})
   target_link_libraries(ghmdet_${name} PUBLIC ghmdet_deps)
   ghmdet_use_pch(ghmdet_${name})
+  if(cuda_srcs)
+    set_source_files_properties(${cuda_srcs} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    set_target_properties(ghmdet_${name} PROPERTIES CUDA_ARCHITECTURES "${GHMDET_CUDA_ARCHITECTURES}"
+                                                    CUDA_STANDARD 17)
+  endif()
   set_property(GLOBAL APPEND PROPERTY GHMDET_LAYER_TARGETS ghmdet_${name})
 endfunction()
 

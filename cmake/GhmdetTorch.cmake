@@ -50,6 +50,28 @@ if(TORCH_CUDA_LIBRARIES)
 endif()
 message(STATUS "GHMDet libtorch ${Torch_VERSION} (CUDA ${GHMDET_TORCH_HAS_CUDA}): ${TORCH_LIBRARY}")
 
+# GHMDet's own CUDA kernels (src/ghmdet/**/cuda/: the losses) need a CUDA libtorch and nvcc.
+# Without them CUDA tensors take the tensor-op paths, which compute the same.
+option(GHMDET_CUDA_KERNELS "Build GHMDet's CUDA kernels when libtorch has CUDA" ON)
+set(GHMDET_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90" CACHE STRING
+    "CUDA architectures of GHMDet's kernels (90: also PTX, for newer GPUs)")
+set(GHMDET_WITH_CUDA_KERNELS OFF)
+if(GHMDET_TORCH_HAS_CUDA AND GHMDET_CUDA_KERNELS)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    enable_language(CUDA)
+    set(GHMDET_WITH_CUDA_KERNELS ON)
+    # TorchConfig appends -gencode flags for the architectures it guesses from nvcc (5.0 among
+    # them, which CUDA 13's nvcc refuses); GHMDet's kernels use GHMDET_CUDA_ARCHITECTURES instead.
+    string(REGEX REPLACE "-gencode[ =;]+arch=[^ ;]+" "" CMAKE_CUDA_FLAGS "${CMAKE_CUDA_FLAGS}")
+  else()
+    message(WARNING "libtorch has CUDA but no CUDA compiler was found: GHMDet's CUDA kernels are "
+                    "off (CUDA tensors use the tensor-op paths); set CMAKE_CUDA_COMPILER to nvcc")
+  endif()
+endif()
+message(STATUS "GHMDet CUDA kernels: ${GHMDET_WITH_CUDA_KERNELS}")
+
 # fmt: see above. Only a libtorch that ships fmt's headers needs this; GhmdetDependencies.cmake
 # makes the folder once Debian's fmt is found.
 set(GHMDET_TORCH_SHIPS_FMT OFF)

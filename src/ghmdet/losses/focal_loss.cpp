@@ -31,6 +31,9 @@ torch::Tensor FocalLossImpl::forward(const torch::Tensor& logits, const torch::T
                     loss_denominator("FocalLoss", avg_factor, in.logits.numel())};
   if (grad_norm_capture && grad_norm_capture->armed()) grad_norm_capture->add(focal_call_stats(in));
   if (in.logits.device().is_cpu()) return focal_loss_cpu(in, p);
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+  if (in.logits.is_cuda()) return focal_loss_cuda(in, p);
+#endif
   return focal_loss_tensor_ops(in, p);
 }
 

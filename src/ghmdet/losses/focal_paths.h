@@ -2,6 +2,8 @@
 //
 //   focal_loss_cpu        — CPU: the fused kernels of cls_kernels.h (one pass forward, one pass
 //                           backward through a custom autograd Function, no one-hot target).
+//   focal_loss_cuda       — CUDA (when built with GHMDet's CUDA kernels): the CPU kernels' terms
+//                           in one kernel forward and one backward, no one-hot target.
 //   focal_loss_tensor_ops — any device: torchvision's sigmoid_focal_loss formula in tensor ops.
 // Both return loss_weight * sum(weight * FL) / denominator, float32.
 #pragma once
@@ -22,6 +24,9 @@ struct FocalLossParams {
 
 torch::Tensor focal_loss_cpu(const ClassificationInputs& in, const FocalLossParams& p,
                              const loss_kernels::ClsKernels& kernels = loss_kernels::cls_kernels());
+
+// Defined only in builds with GHMDet's CUDA kernels (GHMDET_HAVE_CUDA_KERNELS where it is used).
+torch::Tensor focal_loss_cuda(const ClassificationInputs& in, const FocalLossParams& p);
 
 torch::Tensor focal_loss_tensor_ops(const ClassificationInputs& in, const FocalLossParams& p);
 

@@ -33,6 +33,11 @@ torch::Tensor GHMCImpl::forward(const torch::Tensor& logits, const torch::Tensor
   if (in.logits.device().is_cpu()) {
     return ghmc_loss_cpu(in, edges, acc_sum, options.momentum(), options.loss_weight());
   }
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+  if (in.logits.is_cuda()) {
+    return ghmc_loss_cuda(in, edges, acc_sum, options.momentum(), options.loss_weight());
+  }
+#endif
   return ghmc_loss_tensor_ops(in, edges, acc_sum, options.momentum(), options.loss_weight());
 }
 

@@ -31,6 +31,9 @@ torch::Tensor GHMRImpl::forward(const torch::Tensor& pred, const torch::Tensor& 
     grad_norm_capture->add(ghmr_call_stats(in, edges, acc_sum, options.mu(), options.momentum()));
   }
   if (in.pred.device().is_cpu()) return ghmr_loss_cpu(in, edges, acc_sum, p);
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+  if (in.pred.is_cuda()) return ghmr_loss_cuda(in, edges, acc_sum, p);
+#endif
   return ghmr_loss_tensor_ops(in, edges, acc_sum, p);
 }
 

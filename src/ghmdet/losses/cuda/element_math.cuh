@@ -1,0 +1,88 @@
+// Device-side pieces shared by the loss kernels (loss_kernels_cuda.h): reading one element of a
+// classification view, the logit terms, the GHM slot, and the fixed-order block reduction.
+#pragma once
+
+#include <cstdint>
+
+#include "ghmdet/losses/kernels/cls_kernels.h"
+
+namespace ghmdet::loss_kernels::cuda {
+
+constexpr int kThreads = 256;    // threads per block of every element-wise kernel
+constexpr int kMaxBlocks = 1024;  // grid size cap; also the finishing reduction's block size
+
+__host__ __device__ inline int grid_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<int>(blocks < 1 ? 1 : (blocks > kMaxBlocks ? kMaxBlocks : blocks));
+}
+
+// One element of a classification view: x, y, its weight and whether it counts.
+struct ClsElement {
+  float x, y, w;
+  bool valid;
+};
+
+__device__ inline ClsElement cls_element(const ClsView& v, int64_t i) {
+  const int64_t r = i / v.cols;
+  const int64_t c = i - r * v.cols;
+  ClsElement e;
+  e.w = v.weight_per_element ? v.weight[i] : v.weight[r];
+  e.valid = e.w > 0.0f;
+  e.x = v.x[i];
+  e.y = v.labels ? (v.labels[r] == c ? 1.0f : 0.0f) : v.target[i];
+  return e;
+}
+
+struct LogitTerms {
+  float e, p, omp;  // exp(-|x|), sigmoid(x), 1 - sigmoid(x) without cancellation
+};
+
+__device__ inline LogitTerms logit_terms(float x) {
+  LogitTerms t;
+  t.e = expf(-fabsf(x));
+  const float den = 1.0f + t.e;
+  t.p = (x >= 0.0f ? 1.0f : t.e) / den;
+  t.omp = (x >= 0.0f ? t.e : 1.0f) / den;
+  return t;
+}
+
+// BCE(x, y) = max(x, 0) - x*y + log1p(exp(-|x|)), the products and sums rounded one by one.
+__device__ inline float bce(float x, float y, float e) {
+  return __fadd_rn(__fsub_rn(fmaxf(x, 0.0f), __fmul_rn(x, y)), log1pf(e));
+}
+
+// The GHM slot of g: k with edges[k] <= g < edges[k+1]; `bins` when in none (NaN, out of range).
+// The edges are GHM's (edges[k] = k / bins below the last): start at trunc(g * bins), one step
+// corrects the rounding.
+__device__ inline int ghm_slot(float g, const float* edges, int bins) {
+  if (!(g >= edges[0] && g < edges[bins])) return bins;
+  int k = static_cast<int>(g * static_cast<float>(bins));
+  k = k < 0 ? 0 : (k > bins - 1 ? bins - 1 : k);
+  if (g < edges[k]) {
+    --k;
+  } else if (g >= edges[k + 1]) {
+    ++k;
+  }
+  return k;
+}
+
+// Sum of v over the block (blockDim.x == kThreads), in a fixed tree order; valid in thread 0.
+__device__ inline double block_sum(double v) {
+  __shared__ double s[kThreads];
+  s[threadIdx.x] = v;
+  __syncthreads();
+  for (int stride = kThreads / 2; stride > 0; stride >>= 1) {
+    if (static_cast<int>(threadIdx.x) < stride) s[threadIdx.x] += s[threadIdx.x + stride];
+    __syncthreads();
+  }
+  return s[0];
+}
+
+// Adds one to hist[slot] for every thread of the warp that calls it, one shared-memory atomic per
+// distinct slot (the crowded first bin would otherwise serialise the warp).
+__device__ inline void warp_count(unsigned int* hist, int slot) {
+  const unsigned int same = __match_any_sync(__activemask(), slot);
+  if ((threadIdx.x & 31) == __ffs(same) - 1) atomicAdd(&hist[slot], __popc(same));
+}
+
+}  // namespace ghmdet::loss_kernels::cuda
