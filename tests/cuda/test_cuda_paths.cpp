@@ -101,6 +101,29 @@ TEST(CudaPaths, NmsEqualsCpu) {
   EXPECT_TRUE(torch::equal(keep_gpu.cpu(), keep_cpu));
 }
 
+// Over 64 boxes per mask word and across words, tied scores (the stable order), the legacy
+// conventions (+1 pixel, suppress at IoU == threshold), one group and many classes, and boxes
+// whose IoU sits exactly at the threshold.
+TEST(CudaPaths, NmsEqualsCpuInEveryConvention) {
+  GHMDET_REQUIRE_CUDA();
+  torch::manual_seed(6);
+  const int64_t n = 3000;
+  const auto xy = (torch::rand({n, 2}) * 300).round();
+  auto boxes = torch::cat({xy, xy + (torch::rand({n, 2}) * 50 + 1).round()}, 1);
+  // Boxes 1 and 0: IoU exactly 0.5 (areas 100 and 50 share 50).
+  boxes.index_put_({0}, torch::tensor({0.0f, 0.0f, 10.0f, 10.0f}));
+  boxes.index_put_({1}, torch::tensor({0.0f, 0.0f, 5.0f, 10.0f}));
+  const auto scores = (torch::rand({n}) * 20).round() / 20;  // many ties
+  const auto classes = torch::randint(0, 12, {n}, torch::kInt64);
+  for (const bool legacy : {false, true}) {
+    const auto o = NmsOptions().iou_threshold(0.5).pixel_offset(legacy ? 1.0 : 0.0).suppress_equal(legacy);
+    SCOPED_TRACE(legacy ? "legacy conventions" : "torchvision conventions");
+    EXPECT_TRUE(torch::equal(nms(boxes.to(kCuda), scores.to(kCuda), o).cpu(), nms(boxes, scores, o)));
+    EXPECT_TRUE(torch::equal(batched_nms(boxes.to(kCuda), scores.to(kCuda), classes.to(kCuda), o).cpu(),
+                             batched_nms(boxes, scores, classes, o)));
+  }
+}
+
 // The demo's detector (ResNet-18 FPN, GHM-C + GHM-R), the same weights on both devices.
 TEST(CudaPaths, DetectorLossesGradientsAndPredictionsEqualCpu) {
   GHMDET_REQUIRE_CUDA();

@@ -6,6 +6,9 @@
 
 #include "ghmdet/core/error.h"
 #include "ghmdet/structures/boxes.h"
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+#include "ghmdet/ops/cuda/nms_cuda.h"
+#endif
 
 namespace ghmdet {
 
@@ -132,6 +135,9 @@ torch::Tensor nms_cpu(const torch::Tensor& boxes_in, const torch::Tensor& scores
 torch::Tensor nms(const torch::Tensor& boxes, const torch::Tensor& scores,
                   const NmsOptions& options) {
   check_inputs(boxes, scores, "nms");
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+  if (nms_cuda_supports(boxes)) return nms_cuda(boxes, scores, {}, options);
+#endif
   return nms_cpu(boxes, scores, {}, options).to(boxes.device());
 }
 
@@ -141,6 +147,9 @@ torch::Tensor batched_nms(const torch::Tensor& boxes, const torch::Tensor& score
   if (!idxs.defined() || idxs.dim() != 1 || idxs.size(0) != boxes.size(0)) {
     throw Error("batched_nms: idxs must have shape [" + std::to_string(boxes.size(0)) + "]");
   }
+#ifdef GHMDET_HAVE_CUDA_KERNELS
+  if (nms_cuda_supports(boxes)) return nms_cuda(boxes, scores, idxs, options);
+#endif
   return nms_cpu(boxes, scores, idxs, options).to(boxes.device());
 }
 

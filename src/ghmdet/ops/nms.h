@@ -6,9 +6,9 @@
 // threshold, the legacy CPU kernel; otherwise IoU > threshold, torchvision and the legacy GPU
 // kernel). IoU uses `pixel_offset` (1: +1 widths). batched_nms only suppresses within the same
 // idxs value (class) and returns the kept boxes of all classes in one score-descending order.
-// The kernel is a C++ loop over contiguous coordinates on the CPU; CUDA inputs are copied to the
-// CPU (N is at most a few thousand after the per-level top-k, a copy is cheaper than a
-// launch-bound tensor-op loop) and the result is returned on the input's device.
+// The kernel is a C++ loop over contiguous coordinates on the CPU. Float32 CUDA inputs run on
+// the GPU in builds with GHMDet's CUDA kernels (ops/cuda/nms_cuda.h, the same decisions);
+// other CUDA inputs are copied to the CPU and the result returned on the input's device.
 #pragma once
 
 #include <torch/torch.h>
