@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package that GHMDet's build, tests, benchmarks and demo need.
-# Usage: scripts/install-deps.sh [--fixtures] [--fuzz] [--libtorch debian|pypi]
+# Usage: scripts/install-deps.sh [--fixtures] [--fuzz] [--libtorch debian|pypi] [--peers]
 #   --fixtures        also installs python3-torch/python3-torchvision, used only by the scripts
 #                     that regenerate committed test fixtures and by the side-by-side benchmarks.
 #   --fuzz            also installs clang-14 and its sanitizer/libFuzzer runtimes, for
@@ -11,26 +11,33 @@
 #                     5 GB); the system's Python is not touched. Build against it with
 #                     -DCMAKE_PREFIX_PATH="$(scripts/libtorch-prefix.sh)".
 #   --libtorch debian Debian's libtorch-dev 1.13 (CPU), always installed: the default.
+#   --peers           implies --libtorch pypi, and adds to its virtual environment the peers of
+#                     the side-by-side benchmark (scripts/bench/peers_side_by_side.py): torchvision,
+#                     ONNX Runtime, OpenVINO, pycocotools, faster-coco-eval, pinned in
+#                     scripts/requirements/bench-peers.txt.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 fixtures=0
 fuzz=0
+peers=0
 libtorch=debian
 while (($#)); do
   case "$1" in
     --fixtures) fixtures=1 ;;
     --fuzz) fuzz=1 ;;
+    --peers) peers=1 ;;
     --libtorch)
       libtorch="${2:-}"
       shift
       [[ "$libtorch" == debian || "$libtorch" == pypi ]] ||
         { echo "install-deps: --libtorch takes debian or pypi, got '$libtorch'" >&2; exit 2; }
       ;;
-    *) echo "install-deps: unknown option '$1' (known: --fixtures, --fuzz, --libtorch debian|pypi)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option '$1' (known: --fixtures, --fuzz, --libtorch debian|pypi, --peers)" >&2; exit 2 ;;
   esac
   shift
 done
+if ((peers)); then libtorch=pypi; fi
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -78,4 +85,8 @@ if [[ "$libtorch" == pypi ]]; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
   fi
   echo "install-deps: libtorch prefix: $("$here/libtorch-prefix.sh")"
+  if ((peers)); then
+    echo "install-deps: installing the benchmark peers into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements/bench-peers.txt"
+  fi
 fi

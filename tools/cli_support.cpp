@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/inference_dtype.h"
 #include "ghmdet/core/runtime.h"
 #include "ghmdet/data/coco_dataset.h"
 #include "ghmdet/data/coco_json.h"
@@ -132,6 +133,17 @@ void check_metric(const std::string& metric, const DetectionDataset& dataset) {
 }
 
 bool uses_plus_one_widths(const RetinaNetImpl& model) { return model.options.dense().conventions == "legacy"; }
+
+void report_inference_dtype(const RetinaNetImpl& model, const torch::Device& device, std::ostream& out) {
+  const torch::ScalarType requested = model.options.inference_dtype();
+  if (requested == torch::kFloat) return;
+  std::string why;
+  if (requested == torch::kBFloat16 && device.is_cpu() && !cpu_runs_bf16(&why)) {
+    out << fmt::format("inference dtype: float32 (bf16 requested, but {})\n", why);
+    return;
+  }
+  out << fmt::format("inference dtype: {}\n", inference_dtype_name(requested));
+}
 
 namespace {
 

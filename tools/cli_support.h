@@ -65,6 +65,11 @@ torch::Device device_from_flag(const std::string& text);
 // be logged ("" when everything matched).
 std::string load_detector_weights(torch::nn::Module& model, const std::string& path, bool strict);
 
+// For `test` and `infer`: when the model's inference dtype is not float32, prints the one that
+// will run to `out`: "inference dtype: bf16", or "inference dtype: float32 (bf16 requested, but
+// <why>)" where the CPU cannot run bf16 (core/inference_dtype.h).
+void report_inference_dtype(const RetinaNetImpl& model, const torch::Device& device, std::ostream& out);
+
 // --- Evaluation -----------------------------------------------------------------------------
 
 // `bbox` (COCO, needs a CocoDataset with one annotation file) or `mAP` (VOC's metric, any
@@ -127,6 +132,7 @@ struct TestRequest {
   std::string checkpoint;
   bool strict_weights = true;          // the checkpoint must cover the model (load_detector_weights)
   torch::Device device = torch::kCPU;
+  std::optional<torch::ScalarType> dtype;  // --dtype: wins over test_cfg.dtype
   std::string split = "test";          // the data.<split> to run
   std::string results_out;             // COCO results JSON ("" = none)
   std::vector<std::string> metrics;    // bbox and/or mAP

@@ -1,7 +1,7 @@
 # End to end through the binary: make a tiny Fashion-MNIST scene set, train the demo config for
 # 20 iterations (2 epochs of 10 batches at 64x64), then `test` the checkpoint (results file,
 # COCO evaluation, pictures; again with --show-score-thr auto) and `eval` the results file it
-# wrote.
+# wrote; then `test --dtype bf16` and its float32 fallback.
 # -DCLI=<ghmdet> -DMAKE_SCENES=<make_tiny_scenes> -DCONFIG=<configs/demo/fashion_mnist_ghm.yaml>
 # -DWORK=<scratch folder>
 include(${CMAKE_CURRENT_LIST_DIR}/../cmake/tiny_scene_runs.cmake)
@@ -85,3 +85,57 @@ if(NOT CMAKE_MATCH_1 STREQUAL test_ap)
   message(FATAL_ERROR "eval printed AP ${CMAKE_MATCH_1}, test printed ${test_ap}")
 endif()
 expect_file(${WORK}/stats.json)
+
+# bf16 inference (`test --dtype bf16`): on these validation scenes its AP is within 0.005 of the
+# float32 run's (full-precision stats from `eval`); where the CPU cannot run bf16, or with
+# GHMDET_ASSUME_NO_BF16=1, it says so and writes the float32 results byte for byte.
+run(test_bf16 "inference dtype: (bf16|float32 \\(bf16 requested, but [^)]+\\))"
+  test ${CONFIG} ${WORK}/run/latest.pth --out ${WORK}/results_bf16.json --dtype bf16
+  --device cpu --cfg-options ${overrides})
+run(eval_bf16 "" eval --ann ${data}/annotations/instances_val.json --results ${WORK}/results_bf16.json
+  --out ${WORK}/stats_bf16.json)
+file(READ ${WORK}/stats.json stats32)
+file(READ ${WORK}/stats_bf16.json stats16)
+string(JSON ap32 GET "${stats32}" AP)
+string(JSON ap16 GET "${stats16}" AP)
+# An AP in millionths (CMake's math() has no floats): "0.0123456" -> 12345, "1" -> 1000000,
+# "-1" -> -1000000, anything below 1e-4 written with an exponent -> 0.
+function(micro value out)
+  if(value MATCHES "^(-?)([0-9]+)$")
+    math(EXPR v "${CMAKE_MATCH_1}${CMAKE_MATCH_2} * 1000000")
+  elseif(value MATCHES "^(-?)([0-9]+)\\.([0-9]*)$")
+    set(sign ${CMAKE_MATCH_1})
+    set(whole ${CMAKE_MATCH_2})
+    string(SUBSTRING "${CMAKE_MATCH_3}000000" 0 6 frac)
+    string(REGEX REPLACE "^0+([0-9])" "\\1" frac "${frac}")
+    math(EXPR v "${sign}(${whole} * 1000000 + ${frac})")
+  elseif(value MATCHES "^[0-9.]+e-0*([5-9]|[1-9][0-9]+)$")
+    set(v 0)
+  else()
+    message(FATAL_ERROR "cannot read the AP '${value}'")
+  endif()
+  set(${out} ${v} PARENT_SCOPE)
+endfunction()
+micro(${ap32} ap32_micro)
+micro(${ap16} ap16_micro)
+math(EXPR ap_diff "${ap16_micro} - ${ap32_micro}")
+if(ap_diff GREATER 5000 OR ap_diff LESS -5000)
+  message(FATAL_ERROR "bf16 AP ${ap16} differs from float32 AP ${ap32} by more than 0.005")
+endif()
+message(STATUS "AP: float32 ${ap32}, bf16 ${ap16}")
+
+execute_process(COMMAND ${CMAKE_COMMAND} -E env GHMDET_ASSUME_NO_BF16=1
+  ${CLI} test ${CONFIG} ${WORK}/run/latest.pth --out ${WORK}/results_fallback.json --dtype bf16
+  --device cpu --cfg-options ${overrides}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "test --dtype bf16 with GHMDET_ASSUME_NO_BF16=1: exit code ${rc}:\n${out}${err}")
+endif()
+if(NOT "${out}${err}" MATCHES "inference dtype: float32 \\(bf16 requested, but GHMDET_ASSUME_NO_BF16 is set\\)")
+  message(FATAL_ERROR "the float32 fallback was not reported:\n${out}${err}")
+endif()
+file(READ ${WORK}/results.json results32)
+file(READ ${WORK}/results_fallback.json results_fallback)
+if(NOT results32 STREQUAL results_fallback)
+  message(FATAL_ERROR "the float32 fallback wrote other results than the float32 run")
+endif()

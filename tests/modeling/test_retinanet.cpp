@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "fixture_tensors.h"
+#include "tiny_torchvision_fixture.h"
 #include "ghmdet/core/config.h"
 #include "ghmdet/io/checkpoint.h"
 #include "ghmdet/losses/build.h"
@@ -15,30 +16,10 @@
 namespace ghmdet {
 namespace {
 
+using testing::fixture_batch;
 using testing::load_fixture;
 using testing::load_into;
-
-RetinaNetOptions tiny_torchvision_options(bool channels_last) {
-  DenseHeadSettings dense;
-  dense.conventions = "torchvision";
-  dense.max_per_img = 300;
-  RetinaNetOptions o(ResNetOptions().depth(50).base_channels(8).stage_blocks({2, 1, 1, 1}).out_indices({1, 2, 3}),
-                     FPNOptions({64, 128, 256}, 16, 5).extra_source(ExtraConvSource::kOutput).relu_before_extra_convs(true),
-                     RetinaHeadOptions(5, 16).feat_channels(16), dense);
-  o.channels_last(channels_last);
-  return o;
-}
-
-Batch fixture_batch(const testing::FixtureTensors& fx) {
-  Batch b;
-  b.images = fx.at("input");
-  for (auto& s : fx.meta["image_shapes"]) {
-    ImageMeta m;
-    m.ori_shape = m.img_shape = m.pad_shape = {s[0].get<int64_t>(), s[1].get<int64_t>()};
-    b.metas.push_back(m);
-  }
-  return b;
-}
+using testing::tiny_torchvision_options;
 
 // One-to-one matches between `got` and the expected rows (same label, score within 1e-4, box
 // within 1e-2 px). Near-equal scores may legitimately come out in another order.

@@ -1,5 +1,5 @@
 // `ghmdet infer CONFIG CHECKPOINT IMAGE... [--out FILE] [--show-dir DIR] [--score-thr T]
-//  [--device D] [--non-strict]`: runs a detector on image files and writes
+//  [--device D] [--dtype float32|bf16] [--non-strict]`: runs a detector on image files and writes
 //  [{"image": PATH, "detections": [{"bbox": [x1, y1, x2, y2], "score": S, "label": K,
 //    "category": NAME}]}]
 // (boxes in original-image pixels) to --out, or to stdout. CHECKPOINT may be a GHMDet,
@@ -11,12 +11,14 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "../cli_support.h"
 #include "../command.h"
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/inference_dtype.h"
 #include "ghmdet/core/runtime.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/data/image_file.h"
@@ -30,7 +32,7 @@
 namespace {
 
 struct InferArgs {
-  std::string config, checkpoint, out, show_dir, device = "cpu";
+  std::string config, checkpoint, out, show_dir, device = "cpu", dtype;
   std::vector<std::string> images;
   double score_thr = -1.0;
   bool non_strict = false;
@@ -69,9 +71,13 @@ void draw(const std::string& image_path, const ghmdet::Detections& det,
 
 int run(const InferArgs& a) {
   const auto device = ghmdet::parse_device(a.device);
+  std::optional<torch::ScalarType> dtype;
+  if (!a.dtype.empty()) dtype = ghmdet::parse_inference_dtype(a.dtype, "--dtype");
   const auto cfg = ghmdet::Config::load(a.config);
   auto model = ghmdet::build_detector(cfg["model"], cfg.has("train_cfg") ? cfg["train_cfg"] : ghmdet::Config(),
                                       cfg["test_cfg"]);
+  if (dtype) model->options.inference_dtype(*dtype);
+  ghmdet::cli::report_inference_dtype(*model, device, std::cerr);
   const std::string report = ghmdet::cli::load_detector_weights(*model, a.checkpoint, !a.non_strict);
   if (!report.empty()) std::cerr << a.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(device);
@@ -129,6 +135,8 @@ GHMDET_REGISTER_COMMAND(
       sub.add_option("--show-dir", args->show_dir, "draw boxes and class names into this directory");
       sub.add_option("--score-thr", args->score_thr, "keep detections scoring at least this");
       sub.add_option("--device", args->device, "cpu, cuda or cuda:N");
+      sub.add_option("--dtype", args->dtype,
+                     "float32 or bf16: the convolutions' dtype (default: test_cfg.dtype, else float32)");
       sub.add_flag("--non-strict", args->non_strict,
                    "run even when the checkpoint does not hold every weight of the model (reported)");
       return [args] { return run(*args); };

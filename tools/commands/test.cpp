@@ -1,5 +1,6 @@
 // `ghmdet test CONFIG CHECKPOINT [--out results.json] [--eval bbox|mAP ...] [--show-dir DIR]
-// [--show-score-thr T|auto] [--no-show-gt] [--device] [--cfg-options k=v ...] [--non-strict]`:
+// [--show-score-thr T|auto] [--no-show-gt] [--device] [--dtype float32|bf16] [--cfg-options k=v ...]
+// [--non-strict]`:
 // mmdetection's tools/test.py. Runs data.test through the detector, writes COCO-format results,
 // evaluates them, and draws each image with its boxes, class names and ground truth into
 // --show-dir; `auto` draws at the score threshold of best F1 on data.test
@@ -16,6 +17,7 @@
 #include "../command.h"
 #include "../config_check.h"
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/inference_dtype.h"
 #include "ghmdet/data/build.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
@@ -42,6 +44,8 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   const std::string report = load_detector_weights(*model, request.checkpoint, request.strict_weights);
   if (!report.empty()) std::cerr << request.checkpoint << ": weights not loaded as they are:\n" << report;
   model->to(request.device);
+  if (request.dtype) model->options.inference_dtype(*request.dtype);
+  report_inference_dtype(*model, request.device, std::cout);
 
   LoaderSetup setup;
   setup.train = false;
@@ -106,7 +110,7 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
 namespace {
 
 struct TestArgs {
-  std::string config, checkpoint, out, show_dir, device;
+  std::string config, checkpoint, out, show_dir, device, dtype;
   std::vector<std::string> eval, overrides;
   std::string show_score_thr = "0.3";
   bool no_show_gt = false;
@@ -126,6 +130,8 @@ std::function<int()> setup(CLI::App& sub) {
       ->capture_default_str();
   sub.add_flag("--no-show-gt", a->no_show_gt, "Leave the ground truth (dashed boxes) out of the pictures");
   sub.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda:0 when present, else cpu)");
+  sub.add_option("--dtype", a->dtype,
+                 "float32 or bf16: the convolutions' dtype (default: test_cfg.dtype, else float32)");
   sub.add_option("--cfg-options", a->overrides, "Config overrides key.path=value (YAML values)");
   sub.add_flag("--non-strict", a->non_strict,
                "Run even when the checkpoint does not hold every weight of the model (reported)");
@@ -135,6 +141,8 @@ std::function<int()> setup(CLI::App& sub) {
     if (!a->out.empty() && fs::path(a->out).extension() != ".json")
       throw Error(fmt::format("--out {}: the results file must end in .json", a->out));
     const std::optional<double> show_score_thr = parse_show_score_thr(a->show_score_thr);
+    std::optional<torch::ScalarType> dtype;
+    if (!a->dtype.empty()) dtype = parse_inference_dtype(a->dtype, "--dtype");
     const Config cfg = load_config(a->config, a->overrides);
     std::error_code missing;
     if (!fs::is_regular_file(a->checkpoint, missing))
@@ -148,6 +156,7 @@ std::function<int()> setup(CLI::App& sub) {
     request.checkpoint = a->checkpoint;
     request.strict_weights = !a->non_strict;
     request.device = device;
+    request.dtype = dtype;
     request.results_out = a->out;
     request.metrics = a->eval;
     request.show_dir = a->show_dir;

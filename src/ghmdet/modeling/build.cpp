@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "ghmdet/core/inference_dtype.h"
 #include "ghmdet/losses/build.h"
 #include "ghmdet/modeling/retinanet.h"
 #include "ghmdet/structures/conventions.h"
@@ -205,7 +206,7 @@ DenseHeadSettings dense_settings(const Config& head, const Config& train_cfg, co
   s.nms_iou_thr = conv.nms_iou_thr;
   s.max_per_img = conv.max_per_img;
   if (!test_cfg.is_null()) {
-    test_cfg.check_keys({"nms_pre", "min_bbox_size", "score_thr", "nms", "max_per_img"});
+    test_cfg.check_keys({"nms_pre", "min_bbox_size", "score_thr", "nms", "max_per_img", "dtype"});
     s.nms_pre = test_cfg.get<int64_t>("nms_pre", s.nms_pre);
     s.min_bbox_size = test_cfg.get<double>("min_bbox_size", s.min_bbox_size);
     s.score_thr = test_cfg.get<double>("score_thr", s.score_thr);
@@ -263,6 +264,10 @@ std::shared_ptr<RetinaNetImpl> build_initialised_detector(const Config& model_cf
   }
 
   RetinaNetOptions options(backbone, neck, head, dense);
+  if (!test_cfg.is_null() && test_cfg.has("dtype")) {
+    const auto d = test_cfg["dtype"];
+    options.inference_dtype(rethrow_at(d, [&] { return parse_inference_dtype(d.as<std::string>()); }));
+  }
   options.class_names(model_cfg.get<std::vector<std::string>>("class_names", {}));
   if (!options.class_names().empty() && static_cast<int64_t>(options.class_names().size()) != head.num_classes())
     throw model_cfg["class_names"].error(fmt::format("{} names for num_classes {}", options.class_names().size(),

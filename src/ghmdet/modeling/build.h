@@ -17,7 +17,8 @@
 //               target_stds, loss_cls {type, ...}, loss_bbox {type, ...}}
 //  train_cfg:  {assigner {type: MaxIoUAssigner, pos_iou_thr, neg_iou_thr, min_pos_iou,
 //               ignore_iof_thr}, allowed_border, pos_weight, debug}
-//  test_cfg:   {nms_pre, min_bbox_size, score_thr, nms {type: nms, iou_thr}, max_per_img}
+//  test_cfg:   {nms_pre, min_bbox_size, score_thr, nms {type: nms, iou_thr}, max_per_img,
+//               dtype: float32|bf16 (the inference dtype, core/inference_dtype.h)}
 #pragma once
 
 #include <memory>

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/core/inference_dtype.h"
 #include "ghmdet/io/state_dict.h"
 #include "ghmdet/io/weight_maps.h"
 
@@ -38,7 +39,12 @@ HeadOutputs RetinaNetImpl::forward(const torch::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "RetinaNet expects images [N, 3, H, W], got ",
               images.sizes());
   auto x = options.channels_last() ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
-  return bbox_head->forward(neck->forward(backbone->forward(x)));
+  const auto dtype = is_training() ? torch::kFloat : usable_inference_dtype(options.inference_dtype(), x.device());
+  if (dtype == x.scalar_type()) return bbox_head->forward(neck->forward(backbone->forward(x)));
+  auto out = bbox_head->forward(neck->forward(backbone->forward(x.to(dtype))));
+  for (auto* level : {&out.cls_scores, &out.bbox_preds})
+    for (auto& t : *level) t = t.to(images.scalar_type());
+  return out;
 }
 
 std::map<std::string, torch::Tensor> RetinaNetImpl::loss(const Batch& batch) {

@@ -12,6 +12,11 @@
 // Memory format: with channels_last (default) the input and the conv weights are kept NHWC,
 // which oneDNN runs faster on CPU; outputs are then NHWC too, which makes the [N*H*W*A, C]
 // flattening of the head outputs a view. Results do not depend on it.
+//
+// Inference dtype: in eval mode, forward() runs the backbone, neck and head in
+// options.inference_dtype() (float32 or bf16, core/inference_dtype.h; bf16 becomes float32 where
+// usable_inference_dtype() says the device cannot run it) and returns float32 head outputs, so
+// anchors, box decoding, thresholds and NMS are always float32. Training always runs float32.
 #pragma once
 
 #include <torch/torch.h>
@@ -39,6 +44,8 @@ struct RetinaNetOptions {
   TORCH_ARG(DenseHeadSettings, dense);
   TORCH_ARG(std::vector<std::string>, class_names) = std::vector<std::string>{};
   TORCH_ARG(bool, channels_last) = true;
+  // kFloat or kBFloat16 (test_cfg.dtype, `--dtype`); used in eval mode only.
+  TORCH_ARG(torch::ScalarType, inference_dtype) = torch::kFloat;
 };
 
 struct RetinaNetImpl : DetectorImpl {

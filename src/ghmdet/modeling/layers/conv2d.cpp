@@ -9,9 +9,13 @@ namespace ghmdet {
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                      torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation,
                      int64_t groups) {
-  const bool onednn = x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
-                      weight.scalar_type() == torch::kFloat && x.dim() == 4 && x.numel() > 0 &&
-                      !x.is_mkldnn() && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn();
+  const auto dtype = x.scalar_type();
+  if (dtype != weight.scalar_type() && weight.scalar_type() == torch::kFloat && dtype == torch::kBFloat16) {
+    return conv2d(x, weight.to(dtype), bias.defined() ? bias.to(dtype) : bias, stride, padding, dilation, groups);
+  }
+  const bool onednn = x.device().is_cpu() && (dtype == torch::kFloat || dtype == torch::kBFloat16) &&
+                      weight.scalar_type() == dtype && x.dim() == 4 && x.numel() > 0 && !x.is_mkldnn() &&
+                      at::hasMKLDNN() && at::globalContext().userEnabledMkldnn();
   if (!onednn) return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
   return torch::mkldnn_convolution(x, weight, bias, padding, stride, dilation, groups);
 }

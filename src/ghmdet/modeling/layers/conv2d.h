@@ -9,6 +9,11 @@
 // 800x1216) and FPN's P7 conv: ~0.4 s of a ~1.1 s forward. aten::mkldnn_convolution skips the
 // heuristic; it has its own autograd formula (MkldnnConvolutionBackward0) and gives the same
 // results up to float rounding. Other devices, dtypes and empty inputs take torch::conv2d.
+//
+// bf16 (inference, core/inference_dtype.h): a bf16 input with float32 weight and bias runs in
+// bf16 with the weight and bias rounded to bf16 for the call; the parameters themselves stay
+// float32 (checkpoints, BN folding). Callers that own a cache pass weights already in bf16
+// (conv_bn.h does).
 #pragma once
 
 #include <torch/torch.h>

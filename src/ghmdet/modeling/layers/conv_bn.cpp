@@ -44,9 +44,14 @@ torch::Tensor conv_bn(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn,
     return conv2d(x, w, b, o.stride(), padding, o.dilation(), o.groups());
   }
   auto key = fold_key(conv, bn);
-  if (key != fold.key || !fold.weight.defined()) {
+  if (key != fold.key || !fold.weight.defined() || fold.dtype != x.scalar_type()) {
     torch::NoGradGuard no_grad;
     std::tie(fold.weight, fold.bias) = fold_weights(conv, bn);
+    if (x.scalar_type() == torch::kBFloat16) {
+      fold.weight = fold.weight.to(torch::kBFloat16);
+      fold.bias = fold.bias.to(torch::kBFloat16);
+    }
+    fold.dtype = x.scalar_type();
     fold.key = std::move(key);
   }
   return conv2d(x, fold.weight, fold.bias, o.stride(), padding, o.dilation(), o.groups());

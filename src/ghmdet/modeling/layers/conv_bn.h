@@ -17,6 +17,8 @@
 //    at the cost of a few weight-sized operations instead of two activation-sized passes.
 //  * BN in training mode (batch statistics): the two modules as usual.
 // The folded weight keeps the conv weight's memory format (channels-last stays channels-last).
+// A bf16 input (inference, core/inference_dtype.h): the fold is computed in float32, then
+// rounded to bf16 once and cached as such.
 #pragma once
 
 #include <torch/torch.h>
@@ -26,8 +28,9 @@
 namespace ghmdet {
 
 struct ConvBNFold {
-  torch::Tensor weight, bias;
+  torch::Tensor weight, bias;  // in the dtype of the input they were folded for
   std::vector<std::pair<const void*, uint32_t>> key;  // (data pointer, version) of the sources
+  torch::ScalarType dtype = torch::kFloat;
 };
 
 torch::Tensor conv_bn(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn,

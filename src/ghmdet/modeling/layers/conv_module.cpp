@@ -21,7 +21,8 @@ ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(opti
 
 torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) {
   auto y = conv2d(conv, x);
-  if (gn) y = gn->forward(y);
+  // GroupNorm's statistics and its float32 affine parameters stay float32 under bf16 inference.
+  if (gn) y = y.scalar_type() == torch::kBFloat16 ? gn->forward(y.to(torch::kFloat)).to(y.scalar_type()) : gn->forward(y);
   return options.relu() ? y.relu_() : y;
 }
 

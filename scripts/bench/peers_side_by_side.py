@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""GHMDet beside the peers a user would pick today, on one machine, in one run.
+
+    scripts/install-deps.sh --peers          # torch 2.15 + the peers, scripts/requirements/bench-peers.txt
+    "${GHMDET_TORCH_VENV:-$HOME/.cache/ghmdet/torch-2.15.0}/bin/python" scripts/bench/peers_side_by_side.py \
+        --ghmdet build-pypi/bin/ghmdet --ghmdet-113 build/bin/ghmdet [--threads 1 2] [--iters 3]
+        [--sizes 800x1216 512x512] [--skip-eval] [--skip-inference] [--work DIR]
+
+Inference, RetinaNet R50-FPN, batch 1, on the SAME weights: torchvision's retinanet_resnet50_fpn,
+randomly initialised with the head perturbed so that it detects (scripts/fixtures/
+make_model_fixtures.py), saved as a torchvision checkpoint and read by GHMDet through
+configs/torchvision/retinanet_resnet50_fpn_coco.yaml. Contenders:
+  * torchvision eager float32 (the oracle) and with bf16 autocast;
+  * ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT f32) on the ONNX export of that model;
+  * GHMDet float32 (`--ghmdet`, built on libtorch 2.15; `--ghmdet-113`, built on Debian's 1.13)
+    and GHMDet bf16 (`--dtype bf16`).
+Every contender's detections are checked against torchvision float32 on the same image: float32
+contenders must match every detection (same label, box within 1e-2 px); bf16 ones are scored by
+their COCO AP with torchvision's detections as ground truth (float32 scores ~1).
+Times are seconds per image, median of --iters after a warm-up. GHMDet's come from `ghmdet test`
+("tested N images in S s", images decoded and normalised inside the timed loop) on N = 1 and
+N = 1 + iters copies of the image, (S(1 + iters) - S(1)) / iters, so the first call's set-up is
+left out as it is for the others.
+
+Evaluation: a generated val2017-sized set (5,000 images, ~36k boxes with 1 % crowd, 500,000
+detections) through `ghmdet eval`, pycocotools and faster-coco-eval, end to end (reading both
+files, evaluating, summarising); the 12 numbers must agree to 1e-12.
+
+Prints the CPU model, its ISA flags and the load average with the tables.
+"""
+import argparse
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+from torchvision.models.detection import retinanet_resnet50_fpn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+TV_CONFIG = os.path.join(ROOT, "configs", "torchvision", "retinanet_resnet50_fpn_coco.yaml")
+
+
+def fixture_helpers():
+    """perturb_norms / perturb_head of the fixture generator (one definition of the test weights)."""
+    spec = importlib.util.spec_from_file_location("make_model_fixtures",
+                                                  os.path.join(ROOT, "scripts", "fixtures", "make_model_fixtures.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def cpu_line():
+    model, flags = platform.processor(), set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name") and model in ("", "x86_64"):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    isa = [n for n in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8") if n in flags]
+    return f"CPU: {model}, {os.cpu_count()} logical CPUs; ISA: {' '.join(isa)}; " \
+           f"no {' '.join(n for n in ('avx512_bf16', 'amx_bf16') if n not in flags) or '-'}"
+
+
+def load_line():
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def median_time(fn, iters):
+    fn()
+    times = []
+    for _ in range(iters):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+# --- detections and their checks -------------------------------------------------------------
+
+def as_dets(boxes, scores, labels):
+    return {"boxes": np.asarray(boxes, dtype=np.float64).reshape(-1, 4), "scores": np.asarray(scores, dtype=np.float64),
+            "labels": np.asarray(labels, dtype=np.int64)}
+
+
+def match_fp32(got, want, tol=1e-2):
+    """(matched, expected, max box difference over matched) — one-to-one, same label, box within tol."""
+    used = np.zeros(len(got["scores"]), bool)
+    matched, worst = 0, 0.0
+    for k in range(len(want["scores"])):
+        cand = np.where((~used) & (got["labels"] == want["labels"][k]))[0]
+        if len(cand) == 0:
+            continue
+        diff = np.abs(got["boxes"][cand] - want["boxes"][k]).max(1)
+        j = int(np.argmin(diff))
+        if diff[j] <= tol:
+            used[cand[j]] = True
+            matched += 1
+            worst = max(worst, float(diff[j]))
+    return matched, len(want["scores"]), worst
+
+
+def ap_against(got, want):
+    """COCO AP@[.5:.95] of `got` with `want` (torchvision float32) as ground truth (pycocotools)."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+    cats = sorted(set(want["labels"].tolist()) | set(got["labels"].tolist()))
+    anns = [{"id": i + 1, "image_id": 1, "category_id": int(l), "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+             "area": float((b[2] - b[0]) * (b[3] - b[1])), "iscrowd": 0}
+            for i, (b, l) in enumerate(zip(want["boxes"].tolist(), want["labels"].tolist()))]
+    gt = COCO()
+    gt.dataset = {"images": [{"id": 1}], "categories": [{"id": c} for c in cats], "annotations": anns}
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
+        dt = gt.loadRes([{"image_id": 1, "category_id": int(l), "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+                          "score": float(s)} for b, s, l in zip(got["boxes"].tolist(), got["scores"].tolist(),
+                                                                got["labels"].tolist())]) if len(got["scores"]) else None
+        if dt is None:
+            return 0.0
+        e = COCOeval(gt, dt, "bbox")
+        e.params.maxDets = [1, 10, 1000]  # torchvision keeps 300 per image: count them all
+        e.evaluate()
+        e.accumulate()
+    p = e.eval["precision"][:, :, :, 0, -1]  # IoU .5:.95, all recalls and classes, area all, 1000 dets
+    return float(p[p > -1].mean()) if (p > -1).any() else 0.0
+
+
+# --- contenders -----------------------------------------------------------------------------
+
+def torchvision_model(state, h, w):
+    m = retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=min(h, w), max_size=max(h, w))
+    m.load_state_dict(state)
+    return m.eval()
+
+
+def run_torchvision(model, img, iters, bf16):
+    def call():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return model([img])[0]
+    t = median_time(call, iters)
+    d = call()
+    return t, as_dets(d["boxes"].float(), d["scores"].float(), d["labels"])
+
+
+def export_onnx(model, img, path):
+    """The torchvision model as ONNX (boxes, scores, labels for one image of this size)."""
+    with torch.no_grad():
+        try:
+            torch.onnx.export(model, ([img],), path, opset_version=17, dynamo=False,
+                              input_names=["image"], output_names=["boxes", "scores", "labels"])
+        except Exception as e:  # the TorchScript exporter is gone or refuses the model
+            print(f"  (TorchScript ONNX export failed: {type(e).__name__}: {str(e)[:200]}; trying dynamo)")
+            torch.onnx.export(model, ([img],), path, dynamo=True, input_names=["image"],
+                              output_names=["boxes", "scores", "labels"])
+
+
+def run_onnxruntime(path, img, threads, iters):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    feed = {sess.get_inputs()[0].name: img.numpy()}
+    t = median_time(lambda: sess.run(None, feed), iters)
+    b, s, l = sess.run(None, feed)
+    return t, as_dets(b, s, l)
+
+
+def run_openvino(path, img, threads, iters, precision="f32"):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(path, "CPU", {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": precision,
+                                                "PERFORMANCE_HINT": "LATENCY"})
+    req = compiled.create_infer_request()
+    x = img.numpy()
+    t = median_time(lambda: req.infer({0: x}), iters)
+    req.infer({0: x})
+    b, s, l = (req.get_output_tensor(i).data.copy() for i in range(3))
+    return t, as_dets(b, s, l)
+
+
+def coco_for_image(png, h, w, copies, path):
+    """A COCO annotation file listing `png` `copies` times (91 categories: torchvision's label slots)."""
+    with open(path, "w") as f:
+        json.dump({"images": [{"id": i + 1, "file_name": os.path.basename(png), "height": h, "width": w}
+                              for i in range(copies)],
+                   "annotations": [], "categories": [{"id": c + 1, "name": f"c{c}"} for c in range(91)]}, f)
+
+
+def run_ghmdet(binary, ckpt, png, h, w, threads, iters, work, dtype):
+    """(seconds per image, detections of image 1) from `ghmdet test` on 1 and 1 + iters copies."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    seconds = {}
+    dets = None
+    for copies in (1, 1 + iters):
+        ann = os.path.join(work, f"ann_{h}x{w}_{copies}.json")
+        coco_for_image(png, h, w, copies, ann)
+        out = os.path.join(work, f"ghmdet_{h}x{w}_{dtype}_{copies}.json")
+        args = [binary, "test", TV_CONFIG, ckpt, "--out", out, "--device", "cpu", "--dtype", dtype, "--cfg-options",
+                f"data.test.ann_file={ann}", f"data.test.img_prefix={os.path.dirname(png)}/",
+                f"data.test.img_scale=[{max(h, w)}, {min(h, w)}]", "data.workers_per_gpu=0", "data.imgs_per_gpu=1"]
+        r = subprocess.run(args, env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        m = re.search(r"tested (\d+) images in ([0-9.]+) s", r.stdout)
+        seconds[copies] = float(m.group(2))
+        if "float32 (bf16 requested" in r.stdout:
+            print(f"  note: {binary} ran float32 for --dtype bf16: {r.stdout.splitlines()[0]}")
+        if copies == 1:
+            res = [d for d in json.load(open(out)) if d["image_id"] == 1]
+            dets = as_dets([[d["bbox"][0], d["bbox"][1], d["bbox"][0] + d["bbox"][2], d["bbox"][1] + d["bbox"][3]]
+                            for d in res], [d["score"] for d in res], [d["category_id"] - 1 for d in res])
+    return (seconds[1 + iters] - seconds[1]) / iters, dets
+
+
+def inference(args):
+    from PIL import Image
+    fx = fixture_helpers()
+    gen = torch.Generator().manual_seed(16)
+    model = retinanet_resnet50_fpn(weights=None, weights_backbone=None)
+    fx.perturb_norms(model.backbone.body, gen)
+    fx.perturb_head(model, gen, bias_mean=-3.0, w_std=0.01, reg_std=0.01)
+    state = model.state_dict()
+    ckpt = os.path.join(args.work, "retinanet_r50_torchvision.pth")
+    torch.save(state, ckpt)
+    rows = []
+    for size in args.sizes:
+        h, w = (int(v) for v in size.split("x"))
+        arr = (torch.rand(h, w, 3, generator=gen) * 255).to(torch.uint8)
+        png = os.path.join(args.work, f"img_{h}x{w}.png")
+        Image.fromarray(arr.numpy()).save(png)
+        img = arr.permute(2, 0, 1).float() / 255.0
+        tv = torchvision_model(state, h, w)
+        onnx_path = os.path.join(args.work, f"retinanet_{h}x{w}.onnx")
+        if "onnx" in args.contenders:
+            export_onnx(tv, img, onnx_path)
+        for threads in args.threads:
+            torch.set_num_threads(threads)
+            res = {}
+            res["torchvision fp32"] = run_torchvision(tv, img, args.iters, False)
+            ref = res["torchvision fp32"][1]
+            if "torchvision-bf16" in args.contenders:
+                res["torchvision bf16 autocast"] = run_torchvision(tv, img, args.iters, True)
+            if "onnx" in args.contenders:
+                res["ONNX Runtime fp32"] = run_onnxruntime(onnx_path, img, threads, args.iters)
+                res["OpenVINO fp32"] = run_openvino(onnx_path, img, threads, args.iters)
+            for label, binary, dtype in (("GHMDet fp32 (libtorch 2.15)", args.ghmdet, "float32"),
+                                         ("GHMDet fp32 (libtorch 1.13)", args.ghmdet_113, "float32"),
+                                         ("GHMDet bf16 (libtorch 2.15)", args.ghmdet, "bf16"),
+                                         ("GHMDet bf16 (libtorch 1.13)", args.ghmdet_113, "bf16")):
+                if binary:
+                    res[label] = run_ghmdet(binary, ckpt, png, h, w, threads, args.iters, args.work, dtype)
+            base = res["torchvision fp32"][0]
+            for name, (t, d) in res.items():
+                if "bf16" in name:
+                    check = f"AP vs torchvision fp32 {ap_against(d, ref):.4f}"
+                else:
+                    m, n, worst = match_fp32(d, ref)
+                    check = f"{m}/{n} matched, max box diff {worst:.1e} px" + ("" if m == n else "  MISMATCH")
+                rows.append((f"{h}x{w}", threads, name, t, base / t, check))
+                print(f"  {h}x{w} {threads} thr  {name:30s} {t:8.3f} s  {base / t:5.2f}x  {check}", flush=True)
+    print(f"\nInference, R50-FPN, batch 1 ({load_line()} after)")
+    print("| size | threads | contender | s / image | speed vs torchvision fp32 | detections vs torchvision fp32 |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.2f}x | {r[5]} |")
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+def generate_val2017_like(work, seed=2019):
+    """5,000 images, 80 categories, ~7.35 boxes per image (1 % crowd), 100 detections per image."""
+    rng = np.random.default_rng(seed)
+    cats = [c + (c > 11) + (c > 25) for c in range(1, 81)]
+    images, anns, dets = [], [], []
+    ann_id = 1
+    for i in range(5000):
+        image_id = 100000 + 13 * i
+        images.append({"id": image_id, "file_name": f"{image_id}.jpg", "width": 640, "height": 480})
+        n = int(rng.random() * 15.7)
+        size = np.exp(np.log(4.0) + rng.random(n) * (np.log(400.0) - np.log(4.0)))
+        wh = size[:, None] * (0.6 + 0.8 * rng.random((n, 2)))
+        xy = rng.random((n, 2)) * [600, 450]
+        cat = np.where(rng.random(n) < 0.25, cats[0], rng.choice(cats[1:], n))
+        crowd = rng.random(n) < 0.01
+        image_dets = []
+        for k in range(n):
+            x, y, w, h = float(xy[k, 0]), float(xy[k, 1]), float(wh[k, 0]), float(wh[k, 1])
+            anns.append({"id": ann_id, "image_id": image_id, "category_id": int(cat[k]), "bbox": [x, y, w, h],
+                         "area": w * h * 0.8, "iscrowd": int(crowd[k])})
+            ann_id += 1
+            for j in rng.random((3, 3)):
+                image_dets.append((image_id, int(cat[k]), [x + (j[0] - 0.5) * 0.3 * w, y + (j[1] - 0.5) * 0.3 * h, w, h],
+                                   float(j[2])))
+        while len(image_dets) < 100:
+            s = 8 + rng.random() * 300
+            image_dets.append((image_id, int(cats[0] if rng.random() < 0.25 else rng.choice(cats[1:])),
+                               [rng.random() * 600, rng.random() * 450, s, s * 0.8], float(rng.random() * 0.5)))
+        image_dets.sort(key=lambda d: -d[3])
+        dets += [{"image_id": a, "category_id": b, "bbox": c, "score": d} for a, b, c, d in image_dets[:100]]
+    ann_path, res_path = os.path.join(work, "val2017_like.json"), os.path.join(work, "val2017_like_results.json")
+    with open(ann_path, "w") as f:
+        json.dump({"images": images, "annotations": anns, "categories": [{"id": c, "name": f"c{c}"} for c in cats]}, f)
+    with open(res_path, "w") as f:
+        json.dump(dets, f)
+    return ann_path, res_path, len(anns), len(dets)
+
+
+def evaluation(args):
+    ann, res, n_ann, n_det = generate_val2017_like(args.work)
+    print(f"\nEvaluation: 5,000 images, {n_ann} boxes, {n_det} detections ({load_line()} before)")
+    stats, times = {}, {}
+
+    def pycocotools_run():
+        from pycocotools.coco import COCO
+        from pycocotools.cocoeval import COCOeval
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = COCO(ann)
+            e = COCOeval(gt, gt.loadRes(res), "bbox")
+            e.evaluate()
+            e.accumulate()
+            e.summarize()
+        return list(map(float, e.stats))
+
+    def faster_run():
+        from faster_coco_eval import COCO, COCOeval_faster
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = COCO(ann)
+            e = COCOeval_faster(gt, gt.loadRes(res), "bbox")
+            e.evaluate()
+            e.accumulate()
+            e.summarize()
+        return list(map(float, e.stats))
+
+    def ghmdet_run():
+        out = os.path.join(args.work, "ghmdet_stats.json")
+        subprocess.run([args.ghmdet or args.ghmdet_113, "eval", "--ann", ann, "--results", res, "--out", out],
+                       check=True, capture_output=True, env=dict(os.environ, OMP_NUM_THREADS=str(max(args.threads))))
+        return list(map(float, json.load(open(out)).values()))
+
+    for name, fn in (("ghmdet eval", ghmdet_run), ("faster-coco-eval 1.8.0", faster_run),
+                     ("pycocotools 2.0.11", pycocotools_run)):
+        runs = args.eval_iters if name != "pycocotools 2.0.11" else 1
+        ts = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            stats[name] = fn()
+            ts.append(time.perf_counter() - t)
+        times[name] = statistics.median(ts)
+        print(f"  {name}: {times[name]:.2f} s (median of {runs})", flush=True)
+    ref = stats["pycocotools 2.0.11"]
+    print("| tool | s (end to end) | pycocotools time / this | max abs difference of the 12 numbers vs pycocotools |")
+    print("|---|---|---|---|")
+    for name in stats:
+        diff = max(abs(a - b) for a, b in zip(stats[name], ref))
+        print(f"| {name} | {times[name]:.2f} | {times['pycocotools 2.0.11'] / times[name]:.1f}x | {diff:.1e} |")
+    print(f"ghmdet eval vs faster-coco-eval: {times['faster-coco-eval 1.8.0'] / times['ghmdet eval']:.1f}x")
+    print("stats (pycocotools):", ", ".join(f"{x:.6f}" for x in ref))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ghmdet", help="bin/ghmdet built on libtorch 2.15 (build-pypi)")
+    ap.add_argument("--ghmdet-113", help="bin/ghmdet built on Debian's libtorch 1.13 (build)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--sizes", nargs="+", default=["800x1216", "512x512"])
+    ap.add_argument("--iters", type=int, default=3)
+    ap.add_argument("--eval-iters", type=int, default=3)
+    ap.add_argument("--contenders", nargs="+", default=["torchvision-bf16", "onnx"],
+                    help="peers besides torchvision fp32 and GHMDet: torchvision-bf16, onnx")
+    ap.add_argument("--skip-inference", action="store_true")
+    ap.add_argument("--skip-eval", action="store_true")
+    ap.add_argument("--work", default=os.path.join(ROOT, "work_dirs", "peers_bench"))
+    args = ap.parse_args()
+    if not (args.ghmdet or args.ghmdet_113):
+        ap.error("give --ghmdet and/or --ghmdet-113")
+    os.makedirs(args.work, exist_ok=True)
+    import onnxruntime
+    import openvino
+    print(cpu_line())
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {onnxruntime.__version__}, "
+          f"openvino {openvino.__version__}; {load_line()}")
+    for b in (args.ghmdet, args.ghmdet_113):
+        if b:
+            v = subprocess.run([b, "version"], capture_output=True, text=True).stdout.strip().replace("\n", "; ")
+            print(f"{b}: {v}")
+    if not args.skip_inference:
+        inference(args)
+    if not args.skip_eval:
+        evaluation(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
