@@ -1,8 +1,25 @@
 // Device-side pieces shared by the loss kernels (loss_kernels_cuda.h): reading one element of a
 // classification view, the logit terms, the GHM slot, and the fixed-order block reduction.
+// The per-element functions also compile as plain C++ (GHMDET_HD), so that their logic is tested
+// on the CPU in every build (tests/losses/test_cuda_element_math.cpp); the reductions need CUDA.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+
+#include <math.h>
+
+#ifdef __CUDACC__
+#define GHMDET_HD __device__ inline
+#define GHMDET_HOST_DEVICE __host__ __device__ inline
+#else
+#define GHMDET_HD inline
+#define GHMDET_HOST_DEVICE inline
+// Round-to-nearest float operations, as CUDA's intrinsics (x86-64 C++ does not fuse these).
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+#endif
 
 #include "ghmdet/losses/kernels/cls_kernels.h"
 
@@ -11,7 +28,7 @@ namespace ghmdet::loss_kernels::cuda {
 constexpr int kThreads = 256;    // threads per block of every element-wise kernel
 constexpr int kMaxBlocks = 1024;  // grid size cap; also the finishing reduction's block size
 
-__host__ __device__ inline int grid_for(int64_t n) {
+GHMDET_HOST_DEVICE int grid_for(int64_t n) {
   const int64_t blocks = (n + kThreads - 1) / kThreads;
   return static_cast<int>(blocks < 1 ? 1 : (blocks > kMaxBlocks ? kMaxBlocks : blocks));
 }
@@ -22,7 +39,7 @@ struct ClsElement {
   bool valid;
 };
 
-__device__ inline ClsElement cls_element(const ClsView& v, int64_t i) {
+GHMDET_HD ClsElement cls_element(const ClsView& v, int64_t i) {
   const int64_t r = i / v.cols;
   const int64_t c = i - r * v.cols;
   ClsElement e;
@@ -37,7 +54,7 @@ struct LogitTerms {
   float e, p, omp;  // exp(-|x|), sigmoid(x), 1 - sigmoid(x) without cancellation
 };
 
-__device__ inline LogitTerms logit_terms(float x) {
+GHMDET_HD LogitTerms logit_terms(float x) {
   LogitTerms t;
   t.e = expf(-fabsf(x));
   const float den = 1.0f + t.e;
@@ -47,14 +64,14 @@ __device__ inline LogitTerms logit_terms(float x) {
 }
 
 // BCE(x, y) = max(x, 0) - x*y + log1p(exp(-|x|)), the products and sums rounded one by one.
-__device__ inline float bce(float x, float y, float e) {
+GHMDET_HD float bce(float x, float y, float e) {
   return __fadd_rn(__fsub_rn(fmaxf(x, 0.0f), __fmul_rn(x, y)), log1pf(e));
 }
 
 // The GHM slot of g: k with edges[k] <= g < edges[k+1]; `bins` when in none (NaN, out of range).
 // The edges are GHM's (edges[k] = k / bins below the last): start at trunc(g * bins), one step
 // corrects the rounding.
-__device__ inline int ghm_slot(float g, const float* edges, int bins) {
+GHMDET_HD int ghm_slot(float g, const float* edges, int bins) {
   if (!(g >= edges[0] && g < edges[bins])) return bins;
   int k = static_cast<int>(g * static_cast<float>(bins));
   k = k < 0 ? 0 : (k > bins - 1 ? bins - 1 : k);
@@ -66,6 +83,7 @@ __device__ inline int ghm_slot(float g, const float* edges, int bins) {
   return k;
 }
 
+#ifdef __CUDACC__
 // Sum of v over the block (blockDim.x == kThreads), in a fixed tree order; valid in thread 0.
 __device__ inline double block_sum(double v) {
   __shared__ double s[kThreads];
@@ -84,5 +102,6 @@ __device__ inline void warp_count(unsigned int* hist, int slot) {
   const unsigned int same = __match_any_sync(__activemask(), slot);
   if ((threadIdx.x & 31) == __ffs(same) - 1) atomicAdd(&hist[slot], __popc(same));
 }
+#endif  // __CUDACC__
 
 }  // namespace ghmdet::loss_kernels::cuda
