@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "ghmdet/core/error.h"
-#include "ghmdet/engine/autocast_compat.h"
+#include "ghmdet/core/autocast_compat.h"
 #include "ghmdet/engine/autocast_guard.h"
 #include "ghmdet/engine/loss_scaler.h"
 #include "ghmdet/engine/mixed_precision.h"

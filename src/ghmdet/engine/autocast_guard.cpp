@@ -1,6 +1,6 @@
 #include "ghmdet/engine/autocast_guard.h"
 
-#include "ghmdet/engine/autocast_compat.h"
+#include "ghmdet/core/autocast_compat.h"
 
 namespace ghmdet {
 

@@ -21,7 +21,10 @@ ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(opti
 
 torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) {
   auto y = conv2d(conv, x);
-  if (gn) y = gn->forward(y);
+  // Under autocast (fp16 training) the conv returns float16/bfloat16 while the GroupNorm's
+  // parameters stay float32: libtorch 1.13's CPU group_norm refuses mixed dtypes, and CUDA
+  // autocast runs group_norm in float32 anyway, so the statistics are taken in float32 here too.
+  if (gn) y = gn->forward(y.scalar_type() == gn->weight.scalar_type() ? y : y.to(gn->weight.scalar_type()));
   return options.relu() ? y.relu_() : y;
 }
 
