@@ -71,7 +71,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   cfg.check_keys({"model", "train_cfg", "test_cfg", "dataset_type", "data_root", "img_norm_cfg", "data",
                   "optimizer", "optimizer_config", "lr_config", "total_epochs", "checkpoint_config",
                   "log_config", "evaluation", "log_level", "work_dir", "load_from", "resume_from",
-                  "workflow", "dist_params", "backbone_pretraining", "device_ids"});
+                  "workflow", "dist_params", "backbone_pretraining", "device_ids", "fp16"});
   if (cfg.has("evaluation") && !cfg["evaluation"].is_null()) cfg["evaluation"].check_keys({"interval", "metric"});
   return cfg;
 }

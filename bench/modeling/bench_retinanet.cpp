@@ -4,15 +4,21 @@
 //    0.05, top 1000 per level, NMS 0.5, 300 per image) — what torchvision's model([img]) does
 //    after its transform. Randomly initialised like torchvision's side of the comparison (prior
 //    bias: few scores pass 0.05, so post-processing is cheap on both sides);
-//  * BM_TrainStep/H/W/B: loss (the paper's GHM-C + GHM-R, frozen_stages 1, norm_eval) +
-//    backward + SGD step, batch B with 3 boxes per image.
+//  * BM_TrainStep/H/W/B/bf16: loss (the paper's GHM-C + GHM-R, frozen_stages 1, norm_eval) +
+//    backward + SGD step, batch B with 3 boxes per image; bf16 = 1: the loss under bfloat16
+//    autocast, as training with `fp16` runs on a CPU (engine/mixed_precision.h).
 // CPU time is the whole process's (all intra-op threads), as Python's time.process_time() on the
 // torchvision side; on a shared machine it is the figure to compare (wall time measures the load).
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "common/run_benchmarks.h"
 #include "ghmdet/core/config.h"
+#include "ghmdet/engine/autocast_guard.h"
 #include "ghmdet/modeling/build.h"
 #include "ghmdet/modeling/retinanet.h"
 
@@ -103,19 +109,26 @@ void BM_TrainStep(benchmark::State& state) {
     if (p.requires_grad()) params.push_back(p);
   torch::optim::SGD sgd(params, torch::optim::SGDOptions(0.001).momentum(0.9).weight_decay(1e-4));
   auto batch = make_batch(state.range(2), state.range(0), state.range(1));
+  const bool bf16 = state.range(3) != 0;
   for (auto _ : state) {
-    auto losses = model->loss(batch);
+    std::map<std::string, torch::Tensor> losses;
+    {
+      std::optional<AutocastGuard> autocast;
+      if (bf16) autocast.emplace(at::kCPU, at::kBFloat16);
+      losses = model->loss(batch);
+    }
     auto total = losses.at("loss_cls") + losses.at("loss_bbox");
     sgd.zero_grad();
     total.backward();
     sgd.step();
   }
+  state.SetLabel(bf16 ? "bf16 autocast" : "float32");
 }
 
 BENCHMARK(BM_Forward)->Args({800, 1216, 0})->Args({800, 1216, 1})->Args({512, 512, 0})->Args({512, 512, 1})
     ->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_Predict)->Args({800, 1216})->Args({512, 512})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime()->MeasureProcessCPUTime();
-BENCHMARK(BM_TrainStep)->Args({512, 512, 2})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_TrainStep)->Args({512, 512, 2, 0})->Args({512, 512, 2, 1})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime()->MeasureProcessCPUTime();
 
 }  // namespace
 

@@ -1,6 +1,9 @@
 // build_trainer_options: the config's training keys, defaults, and errors naming the key.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ghmdet/core/error.h"
 #include "ghmdet/engine/build.h"
 
@@ -100,6 +103,64 @@ TEST(BuildTrainerOptions, OutOfRangeValuesNameTheKey) {
   expect_error(sgd + "total_epochs: 1\nlog_config: {interval: 0}\n", "log_config.interval: must be at least 1");
   expect_error(sgd + "total_epochs: 1\noptimizer_config: {grad_clip: {max_norm: 0}}\n",
                "optimizer_config.grad_clip.max_norm: must be positive");
+}
+
+// fp16: mmdetection's key and shape, static or dynamic; absent or null = float32 training.
+TEST(BuildTrainerOptions, Fp16LossScale) {
+  const std::string base = "optimizer: {type: SGD, lr: 0.01}\ntotal_epochs: 1\n";
+  EXPECT_FALSE(build_trainer_options(Config::from_string(base)).fp16().has_value());
+  EXPECT_FALSE(build_trainer_options(Config::from_string(base + "fp16: null\n")).fp16().has_value());
+
+  const auto fixed = build_trainer_options(Config::from_string(base + "fp16: {loss_scale: 512.0}\n")).fp16();
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_EQ(fixed->loss_scale().mode, LossScaleOptions::Mode::kStatic);
+  EXPECT_EQ(fixed->loss_scale().scale, 512.0);
+
+  const auto dynamic = build_trainer_options(Config::from_string(base + "fp16: {loss_scale: dynamic}\n")).fp16();
+  ASSERT_TRUE(dynamic.has_value());
+  EXPECT_EQ(dynamic->loss_scale().mode, LossScaleOptions::Mode::kDynamic);
+  EXPECT_EQ(dynamic->loss_scale().scale, 65536.0);
+  EXPECT_EQ(dynamic->loss_scale().growth_interval, 2000);
+
+  // mmcv's default when loss_scale is left out.
+  const auto empty = build_trainer_options(Config::from_string(base + "fp16: {}\n")).fp16();
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(empty->loss_scale().mode, LossScaleOptions::Mode::kStatic);
+  EXPECT_EQ(empty->loss_scale().scale, 512.0);
+
+  const std::string bad = base + "fp16: ";
+  expect_error(bad + "{loss_scale: -1}\n", "bad.yaml:3");
+  expect_error(bad + "{loss_scale: -1}\n", "fp16.loss_scale: expected a number > 0 or 'dynamic', got -1");
+  expect_error(bad + "{loss_scale: 0}\n", "fp16.loss_scale: expected a number > 0 or 'dynamic', got 0");
+  expect_error(bad + "{loss_scale: .inf}\n", "fp16.loss_scale: expected a number > 0 or 'dynamic'");
+  expect_error(bad + "{loss_scale: dynamc}\n", "fp16.loss_scale: expected a number > 0 or 'dynamic', got 'dynamc'");
+  expect_error(bad + "{loss_scale: [512]}\n", "fp16.loss_scale: expected a number > 0 or 'dynamic'");
+  expect_error(bad + "{scale: 512}\n", "unknown key 'scale'");
+  expect_error(bad + "512\n", "fp16: expected a map such as {loss_scale: 512.0} or {loss_scale: dynamic}");
+}
+
+// The same key in a Python config, as mmdetection writes it.
+TEST(BuildTrainerOptions, Fp16FromAPythonConfig) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  auto load = [&](const std::string& name, const std::string& fp16_line) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << "optimizer = dict(type='SGD', lr=0.01)\ntotal_epochs = 1\n" << fp16_line << "\n";
+    return build_trainer_options(Config::load(path)).fp16();
+  };
+  const auto fixed = load("fp16_static.py", "fp16 = dict(loss_scale=512.)");
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_EQ(fixed->loss_scale().mode, LossScaleOptions::Mode::kStatic);
+  EXPECT_EQ(fixed->loss_scale().scale, 512.0);
+  const auto dynamic = load("fp16_dynamic.py", "fp16 = dict(loss_scale='dynamic')");
+  ASSERT_TRUE(dynamic.has_value());
+  EXPECT_EQ(dynamic->loss_scale().mode, LossScaleOptions::Mode::kDynamic);
+  try {
+    load("fp16_bad.py", "fp16 = dict(loss_scale=-4)");
+    ADD_FAILURE() << "no error for loss_scale=-4";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fp16_bad.py"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("fp16.loss_scale"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 // conv2d (always oneDNN on the CPU) equals torch::conv2d — including the batch-1, small-input
 // shapes that libtorch would send to its native path — in both memory formats, forward and
-// backward, and keeps the input's memory format.
+// backward, and keeps the input's memory format; under CPU autocast it runs in bfloat16.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
+#include "ghmdet/core/autocast_compat.h"
 #include "ghmdet/modeling/layers/conv2d.h"
 
 namespace ghmdet {
@@ -41,6 +45,54 @@ TEST(Conv2d, ModuleOverloadUsesTheModuleGeometry) {
   EXPECT_TRUE(torch::allclose(conv2d(conv, x), conv->forward(x), 1e-4, 1e-5));
   torch::nn::Conv2d no_bias(torch::nn::Conv2dOptions(8, 12, 1).bias(false));
   EXPECT_TRUE(torch::allclose(conv2d(no_bias, x), no_bias->forward(x), 1e-4, 1e-5));
+}
+
+// fp16 training on the CPU: the convolution must be autocast's (bfloat16), not a float32 oneDNN
+// call that autocast does not see.
+TEST(Conv2d, RunsInBfloat16UnderCpuAutocast) {
+  torch::manual_seed(3);
+  const auto x = torch::randn({1, 16, 4, 4});
+  const auto w = torch::randn({8, 16, 3, 3}, torch::requires_grad());
+  const auto b = torch::randn({8}, torch::requires_grad());
+  ASSERT_FALSE(autocast_compat::is_enabled(at::kCPU));
+  const at::ScalarType before = autocast_compat::dtype(at::kCPU);
+  autocast_compat::set_dtype(at::kCPU, at::kBFloat16);
+  autocast_compat::set_enabled(at::kCPU, true);
+  const auto got = conv2d(x, w, b, {1, 1}, {1, 1}, {1, 1}, 1);
+  autocast_compat::set_enabled(at::kCPU, false);
+  autocast_compat::set_dtype(at::kCPU, before);
+  at::autocast::clear_cache();
+  EXPECT_EQ(got.scalar_type(), at::kBFloat16);
+  const auto want = torch::conv2d(x.to(at::kBFloat16), w.detach().to(at::kBFloat16),
+                                  b.detach().to(at::kBFloat16), 1, 1);
+  EXPECT_TRUE(torch::equal(got.detach(), want));
+  // Outside autocast, float32 again.
+  EXPECT_EQ(conv2d(x, w, b, {1, 1}, {1, 1}, {1, 1}, 1).scalar_type(), at::kFloat);
+}
+
+// libtorch's bfloat16 weight gradient of a convolution whose input is narrower than its stride
+// is garbage (seen: 1e28 to 1e37, nan); conv2d runs those in float32 under autocast, so the
+// gradient equals float32's on the same (float32) operands.
+TEST(Conv2d, NarrowerThanTheStrideUnderCpuAutocastGetsTheFloat32Gradient) {
+  for (const auto& [h, w, stride] : std::vector<std::array<int64_t, 3>>{{1, 1, 2}, {5, 1, 2}, {2, 2, 3}}) {
+    torch::manual_seed(5);
+    const auto x = torch::randn({2, 16, h, w});
+    const auto weight = torch::randn({16, 16, 3, 3}, torch::requires_grad());
+    const at::ScalarType before = autocast_compat::dtype(at::kCPU);
+    autocast_compat::set_dtype(at::kCPU, at::kBFloat16);
+    autocast_compat::set_enabled(at::kCPU, true);
+    const auto got = conv2d(x, weight, torch::Tensor(), {stride, stride}, {1, 1}, {1, 1}, 1);
+    autocast_compat::set_enabled(at::kCPU, false);
+    autocast_compat::set_dtype(at::kCPU, before);
+    at::autocast::clear_cache();
+    const auto dy = torch::randn(got.sizes());
+    const auto g = torch::autograd::grad({got}, {weight}, {dy.to(got.scalar_type())}).at(0);
+    const auto w32 = weight.detach().clone().requires_grad_(true);
+    const auto y32 = torch::conv2d(x, w32, torch::Tensor(), stride, 1);
+    const auto want = torch::autograd::grad({y32}, {w32}, {dy}).at(0);
+    EXPECT_TRUE(torch::allclose(g, want, 1e-4, 1e-4))
+        << h << "x" << w << " stride " << stride << ": max |diff| " << (g - want).abs().max().template item<double>();
+  }
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "ghmdet/engine/build.h"
 
+#include <cmath>
+
 namespace ghmdet {
 
 namespace {
@@ -55,6 +57,37 @@ LrScheduleOptions build_lr_schedule(const Config& cfg, int64_t total_epochs) {
   return out;
 }
 
+// mmdetection's `fp16 = dict(loss_scale=512.)`, or loss_scale 'dynamic'.
+std::optional<MixedPrecisionOptions> build_fp16(const Config& root) {
+  if (!root.has("fp16") || root["fp16"].is_null()) return std::nullopt;
+  const Config cfg = root["fp16"];
+  if (!cfg.is_map()) {
+    throw cfg.error("expected a map such as {loss_scale: 512.0} or {loss_scale: dynamic}");
+  }
+  cfg.check_keys({"loss_scale"});
+  MixedPrecisionOptions out;
+  if (!cfg.has("loss_scale")) return out;  // mmcv's default, 512
+  const Config scale = cfg["loss_scale"];
+  const char* expected = "expected a number > 0 or 'dynamic'";
+  if (!scale.is_scalar()) throw scale.error(expected);
+  const std::string text = scale.as<std::string>();
+  if (text == "dynamic") {
+    out.loss_scale(LossScaleOptions::dynamic());
+    return out;
+  }
+  double value = 0.0;
+  try {
+    value = scale.as<double>();
+  } catch (const Error&) {
+    throw scale.error(std::string(expected) + ", got '" + text + "'");
+  }
+  if (!(std::isfinite(value) && value > 0.0)) {
+    throw scale.error(std::string(expected) + ", got " + text);
+  }
+  out.loss_scale(LossScaleOptions::fixed(value));
+  return out;
+}
+
 }  // namespace
 
 TrainerOptions build_trainer_options(const Config& root) {
@@ -94,6 +127,7 @@ TrainerOptions build_trainer_options(const Config& root) {
     out.log_interval(log.get<int64_t>("interval", 50));
     if (out.log_interval() < 1) throw log["interval"].error("must be at least 1");
   }
+  out.fp16(build_fp16(root));
   out.work_dir(root.get<std::string>("work_dir", "work_dirs/default"));
   out.load_from(root.get<std::string>("load_from", ""));
   out.resume_from(root.get<std::string>("resume_from", ""));

@@ -13,6 +13,8 @@
 //   log_config:        {interval: 50 (iterations), hooks: [...] (accepted, ignored: the text log,
 //                       progress bar and metrics.jsonl are always on),
 //                       ghm_stats_interval: 50 (read by ghm_stats_hook.h)}
+//   fp16:              {loss_scale: 512.0 (a number > 0: static) | dynamic} or null (float32
+//                       training); see mixed_precision.h
 //   work_dir, load_from, resume_from: strings or null
 // The whole merged config is stored as text in every checkpoint. Device, seed, determinism and
 // rank come from the command line, not from here.

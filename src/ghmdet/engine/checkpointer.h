@@ -21,6 +21,8 @@
 //   time, torch_version, config (the merged config as YAML text), seed (when set),
 //   world_size,
 //   rng_state    {"cpu": hex, "cuda:0": hex, ...} torch generator states, for exact resumes
+//   fp16         {"loss_scaler": {mode, scale, growth_tracker}} when training with fp16 (written
+//                by the trainer through extra_meta; mmcv keeps its loss scaler there too)
 // Only the process that is `enabled` (rank 0) writes.
 #pragma once
 

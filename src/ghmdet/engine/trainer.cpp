@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "ghmdet/core/error.h"
+#include "ghmdet/engine/autocast_guard.h"
 #include "ghmdet/engine/determinism.h"
 #include "ghmdet/engine/memory.h"
 #include "ghmdet/engine/stop_signal.h"
@@ -68,6 +69,13 @@ void Trainer::prepare() {
                            abandoned.size(), options_.work_dir(), fmt::join(abandoned, ", ")));
   }
   sgd_ = std::make_unique<SGD>(trainable_parameters(*model_), options_.optimizer());
+  fp16_.reset();
+  scaler_.reset();
+  if (options_.fp16()) {
+    fp16_ = plan_mixed_precision(*options_.fp16(), options_.device());
+    scaler_ = std::make_unique<LossScaler>(options_.fp16()->loss_scale());
+    log_->info(fp16_->note);
+  }
   auto schedule = options_.lr_schedule();
   schedule.base_lr(options_.optimizer().lr());
   schedule_ = std::make_unique<LrSchedule>(schedule);
@@ -77,6 +85,7 @@ void Trainer::prepare() {
     const ResumeState resumed = resume_checkpoint(options_.resume_from(), *model_, *sgd_);
     start_ = resumed.position;
     last_checkpoint_ = options_.resume_from();
+    if (scaler_) restore_loss_scaler(resumed.meta);
     log_->info(fmt::format("resumed from {}: epoch {}, iter {} (batch {} of the epoch)",
                            options_.resume_from(), start_.epoch, start_.global_iter,
                            start_.inner_iter));
@@ -91,6 +100,28 @@ void Trainer::prepare() {
   }
 }
 
+void Trainer::restore_loss_scaler(const nlohmann::json& meta) {
+  const std::string& path = options_.resume_from();
+  const nlohmann::json* saved = nullptr;
+  if (meta.contains("fp16") && meta["fp16"].is_object() && meta["fp16"].contains("loss_scaler")) {
+    saved = &meta["fp16"]["loss_scaler"];
+  }
+  if (!saved) {
+    log_->info(fmt::format("fp16: {} holds no loss scaler state (written without fp16); starting "
+                           "from the configured scale {}", path, scaler_->scale_value()));
+    return;
+  }
+  if (!scaler_->load_state_dict(*saved, path)) {
+    log_->info(fmt::format("fp16: {} was written with a {} loss scale, the config asks for {}; "
+                           "starting from the configured scale {}",
+                           path, (*saved)["mode"].get<std::string>(),
+                           to_string(scaler_->options().mode), scaler_->scale_value()));
+    return;
+  }
+  log_->info(fmt::format("fp16: loss scale {} (growth tracker {}) restored from {}",
+                         scaler_->scale_value(), scaler_->growth_tracker(), path));
+}
+
 bool Trainer::stop_requested() const { return stop_ && stop_->requested(); }
 
 TrainingPosition Trainer::position() const {
@@ -102,6 +133,7 @@ std::string Trainer::save_checkpoint(const std::string& filename) {
   extra["config"] = options_.config_text();
   if (options_.seed()) extra["seed"] = *options_.seed();
   extra["world_size"] = options_.world_size();
+  if (scaler_) extra["fp16"] = {{"loss_scaler", scaler_->state_dict()}};
   TrainingPosition pos = position();
   if (epoch_done_) {
     pos.epoch += 1;
@@ -131,6 +163,22 @@ void Trainer::check_finite(const std::vector<std::string>& names,
                           {"global_iter", state_.global_iter + 1}, {"message", message}});
     throw Error(message);
   }
+}
+
+bool Trainer::unscale_gradients(const std::vector<torch::Tensor>& params) {
+  const torch::Tensor found_inf = scaler_->unscale_(params);
+  const bool overflow = found_inf.defined() && found_inf.item<bool>();
+  const double before = scaler_->scale_value();
+  scaler_->update(overflow);
+  state_.loss_scale = scaler_->scale_value();
+  if (overflow) {
+    ++state_.skipped_steps;
+    log_->info(fmt::format("fp16: gradients overflowed at epoch {} iter {} (global iteration {}); "
+                           "step skipped, loss scale {} -> {}",
+                           state_.epoch + 1, state_.inner_iter + 1, state_.global_iter + 1, before,
+                           scaler_->scale_value()));
+  }
+  return !overflow;
 }
 
 void Trainer::log_iteration(double iter_time, double data_time) {
@@ -202,7 +250,12 @@ void Trainer::run_epoch(int64_t skip_batches, bool& stop) {
     state_.lr = schedule_->lr_at(epoch, state_.global_iter);
     sgd_->set_lr(state_.lr);
 
-    std::map<std::string, torch::Tensor> losses = model_->loss(batch);
+    std::map<std::string, torch::Tensor> losses;
+    {
+      std::optional<AutocastGuard> autocast;
+      if (fp16_) autocast.emplace(fp16_->device, fp16_->dtype);
+      losses = model_->loss(batch);
+    }
     names.clear();
     values.clear();
     torch::Tensor total;
@@ -212,23 +265,27 @@ void Trainer::run_epoch(int64_t skip_batches, bool& stop) {
                                 value.defined() ? c10::str(value.sizes()) : "undefined"));
       }
       names.push_back(name);
-      values.push_back(value.detach().reshape({1}));
+      // float64 before the cat: under autocast the terms may differ in dtype.
+      values.push_back(value.detach().reshape({1}).to(torch::kFloat64));
       if (name.find("loss") != std::string::npos) total = total.defined() ? total + value : value;
     }
     if (!total.defined()) throw Error("model.loss returned no term whose name contains 'loss'");
     total = total.reshape({});
 
     sgd_->zero_grad();
-    total.backward();
+    const bool scaling = fp16_ && fp16_->scale_loss;
+    (scaling ? scaler_->scale(total) : total).backward();
     names.push_back("loss");
-    values.push_back(total.detach().reshape({1}));
+    values.push_back(total.detach().reshape({1}).to(torch::kFloat64));
     // The one host read per iteration: all terms at once, after backward is queued.
     const torch::Tensor host = torch::cat(values).to(torch::kCPU, torch::kFloat64);
     check_finite(names, host);
 
     if (hooks_.gradient_sync) hooks_.gradient_sync(sgd_->params());
-    if (options_.grad_clip()) clip_grad_norm(params, *options_.grad_clip());
-    sgd_->step();
+    if (!scaling || unscale_gradients(params)) {
+      if (options_.grad_clip()) clip_grad_norm(params, *options_.grad_clip());
+      sgd_->step();
+    }
 
     ++state_.inner_iter;
     ++state_.global_iter;
@@ -281,6 +338,7 @@ TrainResult Trainer::train() {
   state_.max_iters = options_.total_epochs() * state_.epoch_length;
   state_.epoch = start_.epoch;
   state_.global_iter = start_.global_iter;
+  state_.loss_scale = scaler_ ? scaler_->scale_value() : 0.0;
   log_->info(fmt::format("training epochs {}..{} of {} batches on {} (work_dir {})",
                          start_.epoch + 1, options_.total_epochs(), state_.epoch_length,
                          options_.device().str(), options_.work_dir()));

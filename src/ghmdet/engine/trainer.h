@@ -5,11 +5,15 @@
 //   1. batch = source.next(), moved to options.device                     (data time)
 //   2. lr = LrSchedule.lr_at(e, i), set on the optimizer
 //   3. losses = model.loss(batch); loss = sum of the terms whose key contains "loss", in key order
-//   4. gradients dropped, loss.backward()
+//      (with fp16: model.loss runs under autocast, see mixed_precision.h)
+//   4. gradients dropped, loss.backward() (with loss scaling: (loss * scale).backward())
 //   5. every term checked finite (one host read of all terms per iteration); a NaN/Inf stops
 //      training with ghmdet::Error "loss_bbox is nan at epoch 3 iter 1200 (global iteration
 //      N)" — nothing is written after it, so latest.pth is still the last good checkpoint
 //   6. hooks.gradient_sync(params)   <- the one place gradients are all-reduced and averaged
+//   6b. with loss scaling (fp16 on CUDA): gradients divided by the scale and checked finite (a
+//      second host read); an inf/nan skips 7 for this iteration and the scaler updates
+//      (loss_scaler.h). Ranks agree, since they check the same all-reduced gradients.
 //   7. clip_grad_norm over the trainable parameters (when grad_clip is set), then SGD step
 //   8. logging every log_interval iterations of the epoch, iteration checkpoints, after_iter hooks
 //   9. a pending SIGINT/SIGTERM: save iter_{i+1}.pth, return Status::kInterrupted
@@ -17,7 +21,7 @@
 // then after_epoch hooks.
 //
 // Resume (resume_from): weights, buffers (GHM state), momentum buffers, RNG states, epoch and
-// global iteration come back; the data source is re-seeded for the interrupted epoch and the
+// global iteration come back, and with fp16 the loss scale and its growth tracker; the data source is re-seeded for the interrupted epoch and the
 // batches it had already delivered are skipped (drawn and dropped), so the run continues with
 // the very next batch — with deterministic kernels and a deterministic source, an interrupted and
 // resumed run ends with bit-identical weights to an uninterrupted one. load_from loads weights
@@ -42,6 +46,7 @@
 #include "ghmdet/engine/checkpointer.h"
 #include "ghmdet/engine/grad_clip.h"
 #include "ghmdet/engine/lr_schedule.h"
+#include "ghmdet/engine/mixed_precision.h"
 #include "ghmdet/engine/sgd.h"
 #include "ghmdet/engine/training_log.h"
 #include "ghmdet/modeling/detector.h"
@@ -64,6 +69,7 @@ struct TrainerOptions {
   TORCH_ARG(std::string, config_text) = "";          // saved in every checkpoint's meta
   TORCH_ARG(torch::Device, device) = torch::kCPU;
   TORCH_ARG(bool, deterministic) = false;
+  TORCH_ARG(std::optional<MixedPrecisionOptions>, fp16) = std::nullopt;  // unset: float32
   TORCH_ARG(std::optional<uint64_t>, seed) = std::nullopt;  // recorded; seeding is the caller's
   TORCH_ARG(ProgressBar, progress) = ProgressBar::kAuto;
   TORCH_ARG(bool, handle_signals) = true;
@@ -96,6 +102,8 @@ struct TrainState {
   int64_t max_iters = 0;      // total_epochs * epoch_length
   double lr = 0.0;
   std::map<std::string, double> last_losses;  // the last iteration's terms and "loss"
+  double loss_scale = 0.0;    // fp16: the loss scaler's scale now; 0 without fp16
+  int64_t skipped_steps = 0;  // fp16 with loss scaling: steps skipped for overflow in this run
 };
 
 struct TrainResult {
@@ -131,6 +139,9 @@ class Trainer {
   void run_epoch(int64_t skip_batches, bool& stop);
   void log_iteration(double iter_time, double data_time);
   void check_finite(const std::vector<std::string>& names, const torch::Tensor& host_values);
+  // With loss scaling: unscales the gradients; false when they overflowed and the step is skipped.
+  bool unscale_gradients(const std::vector<torch::Tensor>& params);
+  void restore_loss_scaler(const nlohmann::json& meta);
 
   std::shared_ptr<DetectorImpl> model_;
   BatchSource& source_;
@@ -140,6 +151,8 @@ class Trainer {
   std::unique_ptr<LrSchedule> schedule_;
   std::unique_ptr<TrainingLog> log_;
   std::unique_ptr<Checkpointer> checkpointer_;
+  std::optional<MixedPrecisionPlan> fp16_;
+  std::unique_ptr<LossScaler> scaler_;  // with fp16 (its state is checkpointed on any device)
   TrainState state_;
   TrainingPosition start_;
   bool epoch_done_ = false;       // the current epoch's batches are all consumed

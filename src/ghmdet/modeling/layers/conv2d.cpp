@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 
+#include "ghmdet/core/autocast_compat.h"
 #include "ghmdet/modeling/layers/conv_options_compat.h"
 
 namespace ghmdet {
@@ -9,13 +10,22 @@ namespace ghmdet {
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                      torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation,
                      int64_t groups) {
+  const bool cpu_autocast = x.device().is_cpu() && autocast_compat::is_enabled(at::kCPU);
+  if (cpu_autocast && x.dim() == 4 && stride.size() == 2 && x.size(3) < stride[1]) {
+    // libtorch's bfloat16 weight gradient is garbage (uninitialised values, inf, nan) when the
+    // input is narrower than the horizontal stride, e.g. RetinaNet's P7 conv on P6 of width 1
+    // at small image sizes. Such convolutions are tiny: they run in float32, outside autocast.
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::DispatchKey::AutocastCPU);
+    const auto to_float = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; };
+    return conv2d(to_float(x), to_float(weight), to_float(bias), stride, padding, dilation, groups);
+  }
   const auto dtype = x.scalar_type();
   if (dtype != weight.scalar_type() && weight.scalar_type() == torch::kFloat && dtype == torch::kBFloat16) {
     return conv2d(x, weight.to(dtype), bias.defined() ? bias.to(dtype) : bias, stride, padding, dilation, groups);
   }
   const bool onednn = x.device().is_cpu() && (dtype == torch::kFloat || dtype == torch::kBFloat16) &&
                       weight.scalar_type() == dtype && x.dim() == 4 && x.numel() > 0 && !x.is_mkldnn() &&
-                      at::hasMKLDNN() && at::globalContext().userEnabledMkldnn();
+                      at::hasMKLDNN() && at::globalContext().userEnabledMkldnn() && !cpu_autocast;
   if (!onednn) return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
   return torch::mkldnn_convolution(x, weight, bias, padding, stride, dilation, groups);
 }

@@ -8,7 +8,11 @@
 // oneDNN 0.74 ms. In RetinaNet at batch 1 that hits every head conv of P6/P7 at 512x512 (P7 at
 // 800x1216) and FPN's P7 conv: ~0.4 s of a ~1.1 s forward. aten::mkldnn_convolution skips the
 // heuristic; it has its own autograd formula (MkldnnConvolutionBackward0) and gives the same
-// results up to float rounding. Other devices, dtypes and empty inputs take torch::conv2d.
+// results up to float rounding. Other devices, dtypes and empty inputs take torch::conv2d, and
+// so does everything under CPU autocast (fp16 training): mkldnn_convolution is not an autocast
+// op and would stay float32, while torch::conv2d is cast to bfloat16, which libtorch always
+// sends to oneDNN. Under CPU autocast, an input narrower than the horizontal stride runs in
+// float32 (libtorch computes its bfloat16 weight gradient wrongly; the output is float32 then).
 //
 // bf16 (inference, core/inference_dtype.h): a bf16 input with float32 weight and bias runs in
 // bf16 with the weight and bias rounded to bf16 for the call; the parameters themselves stay

@@ -21,8 +21,11 @@ ConvModuleImpl::ConvModuleImpl(const ConvModuleOptions& options_) : options(opti
 
 torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) {
   auto y = conv2d(conv, x);
-  // GroupNorm's statistics and its float32 affine parameters stay float32 under bf16 inference.
-  if (gn) y = y.scalar_type() == torch::kBFloat16 ? gn->forward(y.to(torch::kFloat)).to(y.scalar_type()) : gn->forward(y);
+  // GroupNorm's statistics are taken in the dtype of its parameters (float32) when the conv gives
+  // bfloat16/float16 (bf16 inference, or autocast in fp16 training: libtorch 1.13's CPU
+  // group_norm refuses mixed dtypes, and CUDA autocast runs group_norm in float32 anyway); the
+  // result goes back to the conv's dtype for the next convolution.
+  if (gn) y = gn->forward(y.to(gn->weight.scalar_type())).to(y.scalar_type());
   return options.relu() ? y.relu_() : y;
 }
 

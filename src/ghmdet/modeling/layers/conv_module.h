@@ -3,7 +3,8 @@
 // `<list>.<i>.gn.weight` as in mmdetection checkpoints (neck.lateral_convs.0.conv.weight,
 // bbox_head.cls_convs.3.conv.bias, ...).
 //
-// Input [N, in_channels, H, W] float; output [N, out_channels, H', W'] on the input's device.
+// Input [N, in_channels, H, W] float; output [N, out_channels, H', W'] on the input's device
+// (under autocast: in autocast's dtype without GroupNorm, float32 with it).
 // The reference's FPN and RetinaHead use no normalisation (norm_groups 0, conv with bias); with
 // GroupNorm (mmdetection's norm_cfg {type: GN, num_groups}) the conv has no bias, as there.
 #pragma once
