@@ -10,6 +10,7 @@
 #include "ghmdet/engine/autocast_guard.h"
 #include "ghmdet/engine/trainer.h"
 #include "ghmdet/io/checkpoint.h"
+#include "require_cuda.h"
 
 namespace ghmdet {
 namespace {
@@ -17,12 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 
-#define GHMDET_REQUIRE_CUDA()                                                                    \
-  if (!torch::cuda::is_available())                                                            \
-  GTEST_SKIP() << "needs a CUDA device: torch::cuda::is_available() is false (CPU-only "       \
-                  "libtorch, or no GPU on this machine); scripts/gpu-check.sh runs it on a GPU"
-
-const torch::Device kCuda(torch::kCUDA, 0);
+using testing::kCuda;
 
 TEST(CudaFp16, ConvolutionsRunInFloat16UnderAutocast) {
   GHMDET_REQUIRE_CUDA();

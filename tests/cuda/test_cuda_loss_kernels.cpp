@@ -13,16 +13,12 @@
 #include "ghmdet/losses/ghm_c_paths.h"
 #include "ghmdet/losses/ghm_r_paths.h"
 #include "ghmdet/losses/ghm_state.h"
+#include "require_cuda.h"
 
 namespace ghmdet {
 namespace {
 
-#define GHMDET_REQUIRE_CUDA()                                                                    \
-  if (!torch::cuda::is_available())                                                            \
-  GTEST_SKIP() << "needs a CUDA device: torch::cuda::is_available() is false (no GPU on this "  \
-                  "machine); scripts/gpu-check.sh runs it on a GPU"
-
-const torch::Device kCuda(torch::kCUDA, 0);
+using testing::kCuda;
 
 // Labels or a dense target, row or element weights: the four layouts the kernels read.
 std::vector<ClassificationInputs> layouts(int64_t n, int64_t c) {

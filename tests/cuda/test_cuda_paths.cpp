@@ -13,16 +13,12 @@
 #include "ghmdet/ops/nms.h"
 #include "ghmdet/structures/batch.h"
 #include "ghmdet_test_paths.h"
+#include "require_cuda.h"
 
 namespace ghmdet {
 namespace {
 
-#define GHMDET_REQUIRE_CUDA()                                                                    \
-  if (!torch::cuda::is_available())                                                            \
-  GTEST_SKIP() << "needs a CUDA device: torch::cuda::is_available() is false (CPU-only "       \
-                  "libtorch, or no GPU on this machine); scripts/gpu-check.sh runs it on a GPU"
-
-const torch::Device kCuda(torch::kCUDA, 0);
+using testing::kCuda;
 
 void expect_close(const torch::Tensor& gpu, const torch::Tensor& cpu, double rtol, double atol,
                   const std::string& what) {
