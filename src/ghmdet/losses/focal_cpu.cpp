@@ -12,10 +12,6 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-loss_kernels::FocalParams kernel_params(double gamma, double alpha) {
-  return {static_cast<float>(gamma), static_cast<float>(alpha)};
-}
-
 struct FocalFunction : torch::autograd::Function<FocalFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits,
                                const torch::Tensor& target, const torch::Tensor& weight,
@@ -33,12 +29,11 @@ struct FocalFunction : torch::autograd::Function<FocalFunction> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto& logits = saved[0];
-    ClassificationInputs in;
-    (ctx->saved_data["labels"].toBool() ? in.labels : in.target) = saved[1];
-    in.weight = saved[2];
+    const auto in =
+        saved_classification_inputs(saved[1], ctx->saved_data["labels"].toBool(), saved[2]);
     const auto* kernels = reinterpret_cast<const loss_kernels::ClsKernels*>(
         static_cast<intptr_t>(ctx->saved_data["kernels"].toInt()));
-    const auto fp = kernel_params(ctx->saved_data["gamma"].toDouble(),
+    const auto fp = focal_kernel_params(ctx->saved_data["gamma"].toDouble(),
                                   ctx->saved_data["alpha"].toDouble());
     // A CPU scalar: reading it is not a device synchronisation.
     const float scale = static_cast<float>(ctx->saved_data["scale"].toDouble() *
@@ -59,7 +54,7 @@ torch::Tensor focal_loss_cpu(const ClassificationInputs& in, const FocalLossPara
                              const loss_kernels::ClsKernels& kernels) {
   const auto logits = in.logits.detach();
   const auto view = cls_view(in, logits);
-  const auto fp = kernel_params(p.gamma, p.alpha);
+  const auto fp = focal_kernel_params(p.gamma, p.alpha);
   const loss_kernels::RowBlocks blocks(view.rows, view.cols);
   std::vector<double> partial(blocks.count, 0.0);
   blocks.parallel([&](int64_t b, int64_t r0, int64_t r1) {
@@ -68,9 +63,8 @@ torch::Tensor focal_loss_cpu(const ClassificationInputs& in, const FocalLossPara
   double total = 0.0;
   for (double s : partial) total += s;
   const double scale = p.loss_weight / p.denominator;
-  const auto& target = in.labels.defined() ? in.labels : in.target;
-  return FocalFunction::apply(in.logits, target, in.weight, total * scale, p.gamma, p.alpha,
-                              scale, in.labels.defined(), &kernels);
+  return FocalFunction::apply(in.logits, in.labels_or_target(), in.weight, total * scale, p.gamma,
+                              p.alpha, scale, in.labels.defined(), &kernels);
 }
 
 }  // namespace ghmdet

@@ -22,6 +22,11 @@ struct FocalLossParams {
   double denominator = 1.0;
 };
 
+// The kernels' float32 parameters for a focal loss's gamma and alpha.
+inline loss_kernels::FocalParams focal_kernel_params(double gamma, double alpha) {
+  return {static_cast<float>(gamma), static_cast<float>(alpha)};
+}
+
 torch::Tensor focal_loss_cpu(const ClassificationInputs& in, const FocalLossParams& p,
                              const loss_kernels::ClsKernels& kernels = loss_kernels::cls_kernels());
 

@@ -107,6 +107,14 @@ RegressionInputs prepare_regression_inputs(const std::string& loss, const torch:
           weight.to(torch::kFloat).contiguous()};
 }
 
+ClassificationInputs saved_classification_inputs(const torch::Tensor& labels_or_target,
+                                                 bool is_labels, const torch::Tensor& weight) {
+  ClassificationInputs in;
+  (is_labels ? in.labels : in.target) = labels_or_target;
+  in.weight = weight;
+  return in;
+}
+
 loss_kernels::ClsView cls_view(const ClassificationInputs& in, const torch::Tensor& logits) {
   loss_kernels::ClsView v;
   v.x = logits.data_ptr<float>();

@@ -20,7 +20,14 @@ struct ClassificationInputs {
   torch::Tensor target;  // float32 [N, C], or undefined (exactly one of labels/target is set)
   torch::Tensor weight;  // float32 [N] or [N, C]
   bool weight_per_element() const { return weight.dim() == 2; }
+  // The one of labels / target that is set: what the losses' autograd functions save.
+  const torch::Tensor& labels_or_target() const { return labels.defined() ? labels : target; }
 };
+
+// The inputs rebuilt in a backward from what the forward saved: labels_or_target() (labels when
+// `is_labels`) and the weight; the logits are left unset.
+ClassificationInputs saved_classification_inputs(const torch::Tensor& labels_or_target,
+                                                 bool is_labels, const torch::Tensor& weight);
 
 // The float32 [N, C] target of `in`: the labels as one-hot rows (a background label gives a row
 // of zeros), or `in.target` as given.

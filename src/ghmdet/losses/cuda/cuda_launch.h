@@ -18,6 +18,13 @@ inline void* stream_of(const torch::Tensor& t) {
 // Throws (c10::Error) when the last launch failed to start; does not wait for it to finish.
 inline void check_launch() { C10_CUDA_KERNEL_LAUNCH_CHECK(); }
 
+// A loss's incoming gradient (0-dim; undefined means zero) as a contiguous float32 scalar on
+// `like`'s device, for the backward kernels to read without a host round trip.
+inline torch::Tensor grad_out_on(const torch::Tensor& grad, const torch::Tensor& like) {
+  return grad.defined() ? grad.to(like.device(), torch::kFloat).contiguous()
+                        : torch::zeros({}, like.options().dtype(torch::kFloat));
+}
+
 // The sum of the partial sums in `partials` (float64 [count]) as a float64 0-dim tensor.
 inline torch::Tensor finish(const torch::Tensor& partials) {
   auto total = torch::empty({}, partials.options());

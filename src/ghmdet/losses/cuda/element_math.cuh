@@ -102,6 +102,37 @@ __device__ inline void warp_count(unsigned int* hist, int slot) {
   const unsigned int same = __match_any_sync(__activemask(), slot);
   if ((threadIdx.x & 31) == __ffs(same) - 1) atomicAdd(&hist[slot], __popc(same));
 }
+
+// A GHM histogram kernel's dynamic shared memory (shared_histogram_bytes(bins)): the bins + 1
+// edges, then bins + 2 counters (slot bins + 1 for invalid elements, never added to `counts`).
+struct SharedHistogram {
+  float* edges;
+  unsigned int* hist;
+};
+
+inline size_t shared_histogram_bytes(int bins) {
+  return sizeof(float) * (bins + 1) + sizeof(unsigned int) * (bins + 2);
+}
+
+// Loads the edges and zeroes the counters; returns after the block has synchronised.
+__device__ inline SharedHistogram start_histogram(float* shared, const float* edges, int bins) {
+  SharedHistogram h{shared, reinterpret_cast<unsigned int*>(shared + bins + 1)};
+  for (int k = threadIdx.x; k <= bins; k += blockDim.x) h.edges[k] = edges[k];
+  for (int k = threadIdx.x; k < bins + 2; k += blockDim.x) h.hist[k] = 0;
+  __syncthreads();
+  return h;
+}
+
+// Adds the block's counts of slots 0..bins to the global int64 `counts` (bins + 1 of them).
+__device__ inline void finish_histogram(const SharedHistogram& h, int bins, int64_t* counts) {
+  __syncthreads();
+  for (int k = threadIdx.x; k <= bins; k += blockDim.x) {
+    if (h.hist[k] != 0) {
+      atomicAdd(reinterpret_cast<unsigned long long*>(&counts[k]),
+                static_cast<unsigned long long>(h.hist[k]));
+    }
+  }
+}
 #endif  // __CUDACC__
 
 }  // namespace ghmdet::loss_kernels::cuda

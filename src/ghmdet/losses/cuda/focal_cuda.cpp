@@ -10,10 +10,6 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-loss_kernels::FocalParams kernel_params(double gamma, double alpha) {
-  return {static_cast<float>(gamma), static_cast<float>(alpha)};
-}
-
 struct FocalCudaFunction : torch::autograd::Function<FocalCudaFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits,
                                const torch::Tensor& target, const torch::Tensor& weight,
@@ -30,15 +26,13 @@ struct FocalCudaFunction : torch::autograd::Function<FocalCudaFunction> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto& logits = saved[0];
-    ClassificationInputs in;
-    (ctx->saved_data["labels"].toBool() ? in.labels : in.target) = saved[1];
-    in.weight = saved[2];
-    const auto go = grads[0].defined() ? grads[0].to(logits.device(), torch::kFloat).contiguous()
-                                       : torch::zeros({}, logits.options());
+    const auto in =
+        saved_classification_inputs(saved[1], ctx->saved_data["labels"].toBool(), saved[2]);
+    const auto go = loss_kernels::cuda::grad_out_on(grads[0], logits);
     auto grad = torch::empty_like(logits);
     loss_kernels::cuda::focal_grad(
         cls_view(in, logits),
-        kernel_params(ctx->saved_data["gamma"].toDouble(), ctx->saved_data["alpha"].toDouble()),
+        focal_kernel_params(ctx->saved_data["gamma"].toDouble(), ctx->saved_data["alpha"].toDouble()),
         static_cast<float>(ctx->saved_data["scale"].toDouble()), go.data_ptr<float>(),
         grad.data_ptr<float>(), loss_kernels::cuda::stream_of(logits));
     loss_kernels::cuda::check_launch();
@@ -56,15 +50,14 @@ torch::Tensor focal_loss_cuda(const ClassificationInputs& in, const FocalLossPar
     torch::NoGradGuard no_grad;
     const auto logits = in.logits.detach();
     auto partials = k::partials_for(logits.numel(), logits);
-    k::focal_loss(cls_view(in, logits), kernel_params(p.gamma, p.alpha),
+    k::focal_loss(cls_view(in, logits), focal_kernel_params(p.gamma, p.alpha),
                   partials.data_ptr<double>(), k::stream_of(logits));
     k::check_launch();
     loss = (k::finish(partials) * scale).to(torch::kFloat);
   }
   if (!(in.logits.requires_grad() && torch::GradMode::is_enabled())) return loss;
-  const auto& target = in.labels.defined() ? in.labels : in.target;
-  return FocalCudaFunction::apply(in.logits, target, in.weight, in.labels.defined(), loss,
-                                  p.gamma, p.alpha, scale);
+  return FocalCudaFunction::apply(in.logits, in.labels_or_target(), in.weight, in.labels.defined(),
+                                  loss, p.gamma, p.alpha, scale);
 }
 
 }  // namespace ghmdet

@@ -26,11 +26,9 @@ struct GHMCCudaFunction : torch::autograd::Function<GHMCCudaFunction> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto& logits = saved[0];
-    ClassificationInputs in;
-    (ctx->saved_data["labels"].toBool() ? in.labels : in.target) = saved[1];
-    in.weight = saved[2];
-    const auto go = grads[0].defined() ? grads[0].to(logits.device(), torch::kFloat).contiguous()
-                                       : torch::zeros({}, logits.options());
+    const auto in =
+        saved_classification_inputs(saved[1], ctx->saved_data["labels"].toBool(), saved[2]);
+    const auto go = loss_kernels::cuda::grad_out_on(grads[0], logits);
     auto grad = torch::empty_like(logits);
     const int bins = static_cast<int>(saved[3].size(0) - 1);
     loss_kernels::cuda::ghmc_grad(cls_view(in, logits), saved[3].data_ptr<float>(), bins,
@@ -71,8 +69,8 @@ torch::Tensor ghmc_loss_cuda(const ClassificationInputs& in, const torch::Tensor
     loss = k::finish(partials).to(torch::kFloat);
   }
   if (!(in.logits.requires_grad() && torch::GradMode::is_enabled())) return loss;
-  const auto& target = in.labels.defined() ? in.labels : in.target;
-  return GHMCCudaFunction::apply(in.logits, target, in.weight, in.labels.defined(), e, coef, loss);
+  return GHMCCudaFunction::apply(in.logits, in.labels_or_target(), in.weight, in.labels.defined(),
+                                 e, coef, loss);
 }
 
 }  // namespace ghmdet

@@ -7,28 +7,17 @@
 namespace ghmdet::loss_kernels::cuda {
 namespace {
 
-// Dynamic shared memory: the bins + 1 edges, then bins + 2 counters (the last for invalid).
 __global__ void ghmc_histogram_kernel(ClsView v, const float* edges, int bins, int64_t* counts) {
   extern __shared__ float shared[];
-  float* e = shared;
-  unsigned int* hist = reinterpret_cast<unsigned int*>(shared + bins + 1);
-  for (int k = threadIdx.x; k <= bins; k += blockDim.x) e[k] = edges[k];
-  for (int k = threadIdx.x; k < bins + 2; k += blockDim.x) hist[k] = 0;
-  __syncthreads();
+  const SharedHistogram h = start_histogram(shared, edges, bins);
   const int64_t n = v.rows * v.cols;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const ClsElement el = cls_element(v, i);
     const LogitTerms t = logit_terms(el.x);
-    warp_count(hist, el.valid ? ghm_slot(fabsf(t.p - el.y), e, bins) : bins + 1);
+    warp_count(h.hist, el.valid ? ghm_slot(fabsf(t.p - el.y), h.edges, bins) : bins + 1);
   }
-  __syncthreads();
-  for (int k = threadIdx.x; k <= bins; k += blockDim.x) {
-    if (hist[k] != 0) {
-      atomicAdd(reinterpret_cast<unsigned long long*>(&counts[k]),
-                static_cast<unsigned long long>(hist[k]));
-    }
-  }
+  finish_histogram(h, bins, counts);
 }
 
 __global__ void ghmc_loss_kernel(ClsView v, const float* edges, int bins, const float* coef,
@@ -68,7 +57,7 @@ __global__ void ghmc_grad_kernel(ClsView v, const float* edges, int bins, const 
 }  // namespace
 
 void ghmc_histogram(const ClsView& v, const float* edges, int bins, int64_t* counts, void* stream) {
-  const size_t shared = sizeof(float) * (bins + 1) + sizeof(unsigned int) * (bins + 2);
+  const size_t shared = shared_histogram_bytes(bins);
   ghmc_histogram_kernel<<<grid_for(v.rows * v.cols), kThreads, shared,
                           static_cast<cudaStream_t>(stream)>>>(v, edges, bins, counts);
 }

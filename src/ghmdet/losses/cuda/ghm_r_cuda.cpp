@@ -32,8 +32,7 @@ struct GHMRCudaFunction : torch::autograd::Function<GHMRCudaFunction> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto& pred = saved[0];
-    const auto go = grads[0].defined() ? grads[0].to(pred.device(), torch::kFloat).contiguous()
-                                       : torch::zeros({}, pred.options());
+    const auto go = loss_kernels::cuda::grad_out_on(grads[0], pred);
     auto grad = torch::empty_like(pred);
     const int bins = static_cast<int>(saved[3].size(0) - 1);
     loss_kernels::cuda::ghmr_grad(reg_view(pred, saved[1], saved[2]),

@@ -21,11 +21,7 @@ __device__ inline RegElement reg_element(const RegView& v, int64_t j, float mu2)
 __global__ void ghmr_histogram_kernel(RegView v, float mu2, const float* edges, int bins,
                                       int64_t* counts, double* weight_partials) {
   extern __shared__ float shared[];
-  float* e = shared;
-  unsigned int* hist = reinterpret_cast<unsigned int*>(shared + bins + 1);
-  for (int k = threadIdx.x; k <= bins; k += blockDim.x) e[k] = edges[k];
-  for (int k = threadIdx.x; k < bins + 2; k += blockDim.x) hist[k] = 0;
-  __syncthreads();
+  const SharedHistogram h = start_histogram(shared, edges, bins);
   double wsum = 0.0;
   for (int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; j < v.n;
        j += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -34,17 +30,11 @@ __global__ void ghmr_histogram_kernel(RegView v, float mu2, const float* edges, 
     if (w > 0.0f) {
       wsum += w;
       const RegElement el = reg_element(v, j, mu2);
-      slot = ghm_slot(fabsf(el.d / el.s), e, bins);
+      slot = ghm_slot(fabsf(el.d / el.s), h.edges, bins);
     }
-    warp_count(hist, slot);
+    warp_count(h.hist, slot);
   }
-  __syncthreads();
-  for (int k = threadIdx.x; k <= bins; k += blockDim.x) {
-    if (hist[k] != 0) {
-      atomicAdd(reinterpret_cast<unsigned long long*>(&counts[k]),
-                static_cast<unsigned long long>(hist[k]));
-    }
-  }
+  finish_histogram(h, bins, counts);
   const double s = block_sum(wsum);
   if (threadIdx.x == 0) weight_partials[blockIdx.x] = s;
 }
@@ -82,7 +72,7 @@ __global__ void ghmr_grad_kernel(RegView v, float mu2, const float* edges, int b
 
 void ghmr_histogram(const RegView& v, float mu2, const float* edges, int bins, int64_t* counts,
                     double* weight_partials, void* stream) {
-  const size_t shared = sizeof(float) * (bins + 1) + sizeof(unsigned int) * (bins + 2);
+  const size_t shared = shared_histogram_bytes(bins);
   ghmr_histogram_kernel<<<grid_for(v.n), kThreads, shared, static_cast<cudaStream_t>(stream)>>>(
       v, mu2, edges, bins, counts, weight_partials);
 }
