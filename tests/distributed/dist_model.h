@@ -49,17 +49,7 @@ constexpr int64_t kBatchSize = 2;
 inline uint64_t data_seed(bool split, int64_t rank) { return split ? 7 + static_cast<uint64_t>(rank) : 7; }
 
 inline TrainerOptions dist_trainer_options(const std::string& work_dir, int64_t epochs) {
-  return TrainerOptions()
-      .optimizer(SGDOptions().lr(0.05).momentum(0.9).weight_decay(1e-4))
-      .grad_clip(GradClipOptions().max_norm(35.0))
-      .lr_schedule(LrScheduleOptions().step({1}).gamma(0.1).warmup(WarmupKind::kLinear)
-                       .warmup_iters(3).warmup_ratio(1.0 / 3.0))
-      .total_epochs(epochs)
-      .log_interval(2)
-      .checkpoint_iter_interval(3)
-      .work_dir(work_dir)
-      .deterministic(true)
-      .progress(ProgressBar::kOff);
+  return testing::tiny_trainer_options(work_dir, epochs).checkpoint_iter_interval(3);
 }
 
 // Parameters then buffers, by name: what the tests compare.

@@ -300,16 +300,7 @@ std::string fresh_dir(const std::string& name) {
 }
 
 TrainerOptions tiny_options(const std::string& work_dir, int64_t epochs, bool fp16) {
-  auto o = TrainerOptions()
-               .optimizer(SGDOptions().lr(0.05).momentum(0.9).weight_decay(1e-4))
-               .grad_clip(GradClipOptions().max_norm(35.0))
-               .lr_schedule(LrScheduleOptions().step({1}).gamma(0.1).warmup(WarmupKind::kLinear)
-                                .warmup_iters(3).warmup_ratio(1.0 / 3.0))
-               .total_epochs(epochs)
-               .log_interval(2)
-               .work_dir(work_dir)
-               .deterministic(true)
-               .progress(ProgressBar::kOff);
+  auto o = testing::tiny_trainer_options(work_dir, epochs);
   if (fp16) o.fp16(MixedPrecisionOptions().loss_scale(LossScaleOptions::dynamic()));
   return o;
 }

@@ -18,24 +18,12 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TinyDetector;
 using testing::TinySource;
+using testing::tiny_trainer_options;
 
 std::string fresh_dir(const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / ("ghmdet_engine_" + name);
   fs::remove_all(dir);
   return dir.string();
-}
-
-TrainerOptions tiny_options(const std::string& work_dir, int64_t epochs) {
-  return TrainerOptions()
-      .optimizer(SGDOptions().lr(0.05).momentum(0.9).weight_decay(1e-4))
-      .grad_clip(GradClipOptions().max_norm(35.0))
-      .lr_schedule(LrScheduleOptions().step({1}).gamma(0.1).warmup(WarmupKind::kLinear)
-                       .warmup_iters(3).warmup_ratio(1.0 / 3.0))
-      .total_epochs(epochs)
-      .log_interval(2)
-      .work_dir(work_dir)
-      .deterministic(true)
-      .progress(ProgressBar::kOff);
 }
 
 std::map<std::string, torch::Tensor> snapshot(const torch::nn::Module& m) {
@@ -68,7 +56,7 @@ TEST(Trainer, TwentyIterationsOnAFixedBatchDecreaseTheLoss) {
   std::vector<double> losses;
   TrainerHooks hooks;
   hooks.after_iter.push_back([&](Trainer& t) { losses.push_back(t.state().last_losses.at("loss")); });
-  auto options = tiny_options(dir, 1).log_interval(5).lr_schedule(LrScheduleOptions());
+  auto options = tiny_trainer_options(dir, 1).log_interval(5).lr_schedule(LrScheduleOptions());
   const TrainResult result = Trainer(model.ptr(), source, options, hooks).train();
 
   EXPECT_EQ(result.status, TrainResult::Status::kCompleted);
@@ -98,7 +86,7 @@ TEST(Trainer, InterruptedBySigintAndResumedIsBitExact) {
   const std::string ref_dir = fresh_dir("resume_ref");
   TinyDetector ref(11);
   TinySource ref_source(5, 2);
-  Trainer(ref.ptr(), ref_source, tiny_options(ref_dir, 2)).train();
+  Trainer(ref.ptr(), ref_source, tiny_trainer_options(ref_dir, 2)).train();
 
   // Same run, SIGINT raised during global iteration 7 (epoch 2, batch 2).
   const std::string dir = fresh_dir("resume_cut");
@@ -108,7 +96,7 @@ TEST(Trainer, InterruptedBySigintAndResumedIsBitExact) {
   hooks.after_iter.push_back([](Trainer& t) {
     if (t.state().global_iter == 7) std::raise(SIGINT);
   });
-  const TrainResult cut = Trainer(first.ptr(), source, tiny_options(dir, 2), hooks).train();
+  const TrainResult cut = Trainer(first.ptr(), source, tiny_trainer_options(dir, 2), hooks).train();
   ASSERT_EQ(cut.status, TrainResult::Status::kInterrupted);
   EXPECT_EQ(cut.state.global_iter, 7);
   EXPECT_EQ(fs::read_symlink(dir + "/latest.pth").string(), "iter_7.pth");
@@ -121,7 +109,7 @@ TEST(Trainer, InterruptedBySigintAndResumedIsBitExact) {
   TinyDetector second(99);
   TinySource source2(5, 2);
   const TrainResult resumed =
-      Trainer(second.ptr(), source2, tiny_options(dir, 2).resume_from(dir + "/latest.pth"))
+      Trainer(second.ptr(), source2, tiny_trainer_options(dir, 2).resume_from(dir + "/latest.pth"))
           .train();
   EXPECT_EQ(resumed.status, TrainResult::Status::kCompleted);
   EXPECT_EQ(resumed.state.global_iter, 10);
@@ -132,7 +120,7 @@ TEST(Trainer, InterruptedBySigintAndResumedIsBitExact) {
   const std::string dir3 = fresh_dir("resume_epoch");
   TinyDetector third(5);
   TinySource source3(5, 2);
-  Trainer(third.ptr(), source3, tiny_options(dir3, 2).resume_from(ref_dir + "/epoch_1.pth"))
+  Trainer(third.ptr(), source3, tiny_trainer_options(dir3, 2).resume_from(ref_dir + "/epoch_1.pth"))
       .train();
   expect_bit_equal(snapshot(*ref), snapshot(*third));
 }
@@ -147,7 +135,7 @@ TEST(Trainer, NanLossStopsNamingTheTermAndKeepsTheLastGoodCheckpoint) {
   hooks.after_iter.push_back([&](Trainer& t) {
     if (t.state().global_iter == 2) at_iter2 = snapshot(t.model());
   });
-  Trainer trainer(model.ptr(), source, tiny_options(dir, 2).checkpoint_iter_interval(2), hooks);
+  Trainer trainer(model.ptr(), source, tiny_trainer_options(dir, 2).checkpoint_iter_interval(2), hooks);
   try {
     trainer.train();
     FAIL() << "expected a NaN error";
@@ -173,7 +161,7 @@ TEST(Trainer, LoadFromStartsFreshWithTheFileWeights) {
   const std::string dir = fresh_dir("load_from_src");
   TinyDetector trained(3);
   TinySource source(3, 2);
-  Trainer(trained.ptr(), source, tiny_options(dir, 1)).train();
+  Trainer(trained.ptr(), source, tiny_trainer_options(dir, 1)).train();
   const auto weights = snapshot(*trained);
 
   const std::string dir2 = fresh_dir("load_from_dst");
@@ -188,7 +176,7 @@ TEST(Trainer, LoadFromStartsFreshWithTheFileWeights) {
     EXPECT_FALSE(t.optimizer().momentum_buffer(0).defined());  // optimizer state not loaded
     checked = true;
   });
-  Trainer(fresh.ptr(), source2, tiny_options(dir2, 1).load_from(dir + "/epoch_1.pth"), hooks)
+  Trainer(fresh.ptr(), source2, tiny_trainer_options(dir2, 1).load_from(dir + "/epoch_1.pth"), hooks)
       .train();
   EXPECT_TRUE(checked);
 }
@@ -208,7 +196,7 @@ TEST(Trainer, GradientSyncRunsBetweenBackwardAndStep) {
     }
   };
   Trainer(model.ptr(), source,
-          tiny_options(dir, 1).optimizer(SGDOptions().lr(0.1).momentum(0.9).weight_decay(0.0)),
+          tiny_trainer_options(dir, 1).optimizer(SGDOptions().lr(0.1).momentum(0.9).weight_decay(0.0)),
           hooks)
       .train();
   EXPECT_EQ(calls, 2);
@@ -218,8 +206,8 @@ TEST(Trainer, GradientSyncRunsBetweenBackwardAndStep) {
 TEST(Trainer, BadOptionsAndEmptySourcesThrow) {
   TinyDetector model(0);
   TinySource empty(0, 2);
-  EXPECT_THROW(Trainer(model.ptr(), empty, tiny_options(fresh_dir("bad"), 0)), Error);
-  EXPECT_THROW(Trainer(model.ptr(), empty, tiny_options(fresh_dir("empty"), 1)).train(), Error);
+  EXPECT_THROW(Trainer(model.ptr(), empty, tiny_trainer_options(fresh_dir("bad"), 0)), Error);
+  EXPECT_THROW(Trainer(model.ptr(), empty, tiny_trainer_options(fresh_dir("empty"), 1)).train(), Error);
 }
 
 TEST(Trainer, EvalHookLogsMetricsEveryIntervalAndAfterTheLastEpoch) {
@@ -238,7 +226,7 @@ TEST(Trainer, EvalHookLogsMetricsEveryIntervalAndAfterTheLastEpoch) {
       },
       /*interval=*/2));
   hooks.after_epoch.push_back([](Trainer& t) { EXPECT_TRUE(t.model().is_training()); });
-  Trainer(model.ptr(), train, tiny_options(dir, 3), hooks).train();
+  Trainer(model.ptr(), train, tiny_trainer_options(dir, 3), hooks).train();
   EXPECT_EQ(evaluated_epochs.size(), 2u);  // after epochs 2 and 3 (the last)
   std::vector<nlohmann::json> val_entries;
   for (const auto& e : read_jsonl(dir + "/metrics.jsonl")) {

@@ -7,6 +7,7 @@
 // weighted by the buffer). `nan_at_call` makes loss_bbox NaN on that call (1-based).
 // TinySource: `num_batches` batches of `batch_size` 3x8x8 images drawn from a fixed pool in an
 // order that depends only on (seed, epoch), like the real samplers; `fixed` repeats batch 0.
+// tiny_trainer_options: the settings the trainer tests train them with.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,8 +15,10 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <string>
 
 #include "ghmdet/data/batch_source.h"
+#include "ghmdet/engine/trainer.h"
 #include "ghmdet/modeling/detector.h"
 
 namespace ghmdet::testing {
@@ -110,5 +113,21 @@ class TinySource : public BatchSource {
   std::vector<int64_t> order_;
   int64_t cursor_ = 0;
 };
+
+// SGD (lr 0.05, momentum 0.9, weight decay 1e-4), gradient clipping at 35, a linear warm-up of
+// 3 iterations and an lr step after epoch 1, a log every 2 iterations, deterministic, no
+// progress bar.
+inline TrainerOptions tiny_trainer_options(const std::string& work_dir, int64_t epochs) {
+  return TrainerOptions()
+      .optimizer(SGDOptions().lr(0.05).momentum(0.9).weight_decay(1e-4))
+      .grad_clip(GradClipOptions().max_norm(35.0))
+      .lr_schedule(LrScheduleOptions().step({1}).gamma(0.1).warmup(WarmupKind::kLinear)
+                       .warmup_iters(3).warmup_ratio(1.0 / 3.0))
+      .total_epochs(epochs)
+      .log_interval(2)
+      .work_dir(work_dir)
+      .deterministic(true)
+      .progress(ProgressBar::kOff);
+}
 
 }  // namespace ghmdet::testing
