@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""GHMDet beside the peers a user would pick today, on one machine, in one run.
+r"""GHMDet beside the peers a user would pick today, on one machine, in one run.
 
     scripts/install-deps.sh --peers          # torch 2.15 + the peers, scripts/requirements/bench-peers.txt
     "${GHMDET_TORCH_VENV:-$HOME/.cache/ghmdet/torch-2.15.0}/bin/python" scripts/bench/peers_side_by_side.py \
         --ghmdet build-pypi/bin/ghmdet --ghmdet-113 build/bin/ghmdet [--threads 1 2] [--iters 3]
-        [--sizes 800x1216 512x512] [--skip-eval] [--skip-inference] [--work DIR]
+        [--sizes 800x1216 512x512] [--seed 24] [--train-iters 3] [--eval-iters 3]
+        [--skip-inference] [--skip-train] [--skip-eval] [--work DIR]
 
 Inference, RetinaNet R50-FPN, batch 1, on the SAME weights: torchvision's retinanet_resnet50_fpn,
 randomly initialised from --seed (bench_weights: the backbone's BN statistics perturbed as in
@@ -26,6 +27,23 @@ Times are seconds per image, median of --iters after a warm-up. GHMDet's come fr
 (images decoded and normalised inside its loop) on N = 1 and N = 1 + iters copies of the image:
 (W(1 + iters) - W(1)) / iters with W the process's wall time, so start-up and the first call's
 set-up are left out as they are for the others.
+
+Training step, R50-FPN RetinaNet, 512x512, batch 2, 3 boxes per image, 91 sigmoid outputs per
+anchor, SGD (lr 0.01, momentum 0.9, weight decay 1e-4), random initialisation, the same generated
+images and boxes on both sides (noise PNGs + a COCO file, from --seed); seconds per step, median
+of --train-iters after one warm-up step, for each --threads:
+  * torchvision's retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=512,
+    max_size=512) in train mode, focal loss + L1 (train_torchvision), images already in memory;
+  * `ghmdet train` on the paper's configs/ghm R50-FPN configs, FL + SL1 and GHM-C + GHM-R, with
+    every built binary (train_ghmdet): the trainer's own per-iteration times, which include
+    loading the batch (decoding and normalising two PNGs, printed apart) but not start-up.
+Both sides freeze conv1 + layer1 and keep every BatchNorm in eval mode with its affine parameters
+training in layer2..4: GHMDet's configs as they are (mmdetection's frozen_stages 1, norm_eval);
+torchvision set up so (trainable_backbone_layers=3 as its fine-tuning default, which its
+weights=None default would widen to all five layers with batch statistics; its FrozenBatchNorm2d
+would also freeze the BN affine parameters). Left different: GHMDet's legacy conventions (P6
+from C5, 2048 -> 256 channels, where torchvision takes P5, 256 -> 256: under 1 % more
+multiply-adds for GHMDet; +1 box widths) and its smooth L1 where torchvision has L1.
 
 Evaluation: a generated val2017-sized set (5,000 images, ~36k boxes with 1 % crowd, 500,000
 detections) through `ghmdet eval`, pycocotools and faster-coco-eval, end to end (reading both
@@ -426,6 +444,136 @@ def inference(args):
     print("torchvision float32's margins from a tie (seed {}):\n  {}".format(args.seed, "\n  ".join(margins)))
 
 
+# --- training step --------------------------------------------------------------------------
+
+TRAIN_SIZE, TRAIN_BATCH, TRAIN_BOXES = 512, 2, 3
+TRAIN_CONFIGS = {"FL + SL1": os.path.join(ROOT, "configs", "ghm", "retinanet_fl_sl1_r50_fpn_1x_coco.yaml"),
+                 "GHM-C + GHM-R": os.path.join(ROOT, "configs", "ghm", "retinanet_ghmc_ghmr_r50_fpn_1x_coco.yaml")}
+
+
+def train_data(seed, n_images, work):
+    """n_images noise images of TRAIN_SIZE^2 with TRAIN_BOXES boxes each (40..200 px, labels 1..90),
+    written as PNG + a COCO file with 91 categories (ids 1..91: torchvision's 91 label slots, so
+    that both sides have 91 sigmoid outputs per anchor) and returned as torchvision's inputs."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    folder = os.path.join(work, "train")
+    os.makedirs(folder, exist_ok=True)
+    images, anns, samples = [], [], []
+    for i in range(n_images):
+        arr = bench_image(seed + 1 + i, TRAIN_SIZE, TRAIN_SIZE)
+        name = f"train_{i}.png"
+        Image.fromarray(arr.numpy()).save(os.path.join(folder, name))
+        images.append({"id": i + 1, "file_name": name, "height": TRAIN_SIZE, "width": TRAIN_SIZE})
+        xy = rng.random((TRAIN_BOXES, 2)) * (TRAIN_SIZE - 220)
+        wh = 40 + rng.random((TRAIN_BOXES, 2)) * 160
+        labels = rng.integers(1, 91, TRAIN_BOXES)
+        for (x, y), (w, h), c in zip(xy.tolist(), wh.tolist(), labels.tolist()):
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": c, "bbox": [x, y, w, h],
+                         "area": w * h, "iscrowd": 0})
+        samples.append((arr.permute(2, 0, 1).float() / 255.0,
+                        {"boxes": torch.tensor(np.concatenate([xy, xy + wh], 1), dtype=torch.float32),
+                         "labels": torch.tensor(labels, dtype=torch.int64)}))
+    ann = os.path.join(folder, "train.json")
+    with open(ann, "w") as f:
+        json.dump({"images": images, "annotations": anns,
+                   "categories": [{"id": c + 1, "name": f"c{c}"} for c in range(91)]}, f)
+    return ann, folder, samples
+
+
+def train_torchvision(samples, threads, warmup, seed):
+    """Seconds per training step (median after `warmup` steps) of torchvision's RetinaNet R50-FPN.
+
+    retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=max_size=TRAIN_SIZE): sigmoid
+    focal loss + L1, 91 classes. Set up as GHMDet's configs train: conv1 + layer1 frozen (what
+    trainable_backbone_layers=3 does; without weights torchvision would train all five), every
+    BatchNorm in eval mode with its affine parameters training in layer2..4 (mmdetection's
+    norm_eval; torchvision's fine-tuning default, FrozenBatchNorm2d, would freeze them too). SGD lr
+    0.01, momentum 0.9, weight decay 1e-4 on the parameters that train.
+    """
+    torch.set_num_threads(threads)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=TRAIN_SIZE, max_size=TRAIN_SIZE)
+    body = model.backbone.body
+    for name, p in body.named_parameters():
+        if not name.startswith(("layer2", "layer3", "layer4")):
+            p.requires_grad_(False)
+    model.train()
+    for m in body.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01, momentum=0.9,
+                          weight_decay=1e-4)
+    times = []
+    for i in range(0, len(samples) - TRAIN_BATCH + 1, TRAIN_BATCH):
+        imgs, targets = zip(*samples[i:i + TRAIN_BATCH])
+        t = time.perf_counter()
+        losses = model(list(imgs), list(targets))
+        loss = sum(losses.values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[warmup:]), len(times) - warmup
+
+
+def train_ghmdet(binary, config, ann, folder, threads, warmup, seed, work_dir):
+    """Seconds per training step (median after `warmup` steps) of `ghmdet train` on `config`.
+
+    The paper's R50-FPN config (legacy conventions), overridden: no pretrained file (random
+    initialisation, frozen_stages 1 and norm_eval as configured), 91 classes, the generated set at
+    TRAIN_SIZE^2 without flips, batch TRAIN_BATCH, no loader workers, no gradient clipping (the 1x
+    schedule clips to 35; torchvision's recipe does not), one epoch. Times are the trainer's own per
+    iteration (log_config.interval 1, work_dir/metrics.jsonl): loading the batch (data_time, the
+    images decoded and normalised), losses, backward and the SGD step; start-up is not in them.
+    """
+    shutil.rmtree(work_dir, ignore_errors=True)
+    args = [binary, "train", config, "--work-dir", work_dir, "--device", "cpu", "--no-validate", "--seed", str(seed),
+            "--cfg-options", "model.pretrained=null", "model.bbox_head.num_classes=91",
+            f"data.train.ann_file={ann}", f"data.train.img_prefix={folder}/",
+            f"data.train.img_scale=[{TRAIN_SIZE}, {TRAIN_SIZE}]", "data.train.flip_ratio=0",
+            f"data.imgs_per_gpu={TRAIN_BATCH}", "data.workers_per_gpu=0", "total_epochs=1", "log_config.interval=1",
+            "checkpoint_config.interval=0", "optimizer_config.grad_clip=null"]
+    r = subprocess.run(args, env=dict(os.environ, OMP_NUM_THREADS=str(threads)), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    with open(os.path.join(work_dir, "metrics.jsonl")) as f:
+        records = [json.loads(line) for line in f]
+    times = [e["time"] for e in records if e.get("mode") == "train"]
+    data = [e["data_time"] for e in records if e.get("mode") == "train"]
+    shutil.rmtree(work_dir, ignore_errors=True)  # the final checkpoint: ~300 MB
+    return statistics.median(times[warmup:]), len(times) - warmup, statistics.median(data[warmup:])
+
+
+def training(args):
+    warmup = 1
+    n_images = TRAIN_BATCH * (warmup + args.train_iters)
+    ann, folder, samples = train_data(args.seed, n_images, args.work)
+    rows = []
+    for threads in args.threads:
+        res = {"torchvision FL + L1": train_torchvision(samples, threads, warmup, args.seed) + (None,)}
+        print(f"  train {threads} thr  torchvision FL + L1: {res['torchvision FL + L1'][0]:.3f} s/step", flush=True)
+        for binary, version in ((args.ghmdet, "2.15"), (args.ghmdet_113, "1.13")):
+            if not binary:
+                continue
+            for losses, config in TRAIN_CONFIGS.items():
+                name = f"GHMDet {losses} (libtorch {version})"
+                res[name] = train_ghmdet(binary, config, ann, folder, threads, warmup, args.seed,
+                                         os.path.join(args.work, f"train_{version}_{threads}"))
+                print(f"  train {threads} thr  {name}: {res[name][0]:.3f} s/step (data {res[name][2]:.3f} s)",
+                      flush=True)
+        base = res["torchvision FL + L1"][0]
+        for name, (t, n, data) in res.items():
+            rows.append((threads, name, t, n, base / t, "" if data is None else f"{data:.3f}"))
+    print(f"\nTraining step, R50-FPN, {TRAIN_SIZE}x{TRAIN_SIZE}, batch {TRAIN_BATCH}, {TRAIN_BOXES} boxes per image "
+          f"({load_line()} after)")
+    print("| threads | contender | s / step | steps timed | speed vs torchvision | of which loading the batch, s |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]} | {r[4]:.2f}x | {r[5] or '-'} |")
+
+
 # --- evaluation -----------------------------------------------------------------------------
 
 def generate_val2017_like(work, seed=2019):
@@ -529,7 +677,9 @@ def main():
                          "are several times the float32 peers' score differences)")
     ap.add_argument("--contenders", nargs="+", default=["torchvision-bf16", "onnx"],
                     help="peers besides torchvision fp32 and GHMDet: torchvision-bf16, onnx")
+    ap.add_argument("--train-iters", type=int, default=3, help="training steps timed after one warm-up step")
     ap.add_argument("--skip-inference", action="store_true")
+    ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--skip-eval", action="store_true")
     ap.add_argument("--work", default=os.path.join(ROOT, "work_dirs", "peers_bench"))
     args = ap.parse_args()
@@ -547,6 +697,8 @@ def main():
             print(f"{b}: {v}")
     if not args.skip_inference:
         inference(args)
+    if not args.skip_train:
+        training(args)
     if not args.skip_eval:
         evaluation(args)
 
