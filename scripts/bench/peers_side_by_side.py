@@ -1,26 +1,49 @@
 #!/usr/bin/env python3
-"""GHMDet beside the peers a user would pick today, on one machine, in one run.
+r"""GHMDet beside the peers a user would pick today, on one machine, in one run.
 
     scripts/install-deps.sh --peers          # torch 2.15 + the peers, scripts/requirements/bench-peers.txt
     "${GHMDET_TORCH_VENV:-$HOME/.cache/ghmdet/torch-2.15.0}/bin/python" scripts/bench/peers_side_by_side.py \
         --ghmdet build-pypi/bin/ghmdet --ghmdet-113 build/bin/ghmdet [--threads 1 2] [--iters 3]
-        [--sizes 800x1216 512x512] [--skip-eval] [--skip-inference] [--work DIR]
+        [--sizes 800x1216 512x512] [--seed 24] [--train-iters 3] [--eval-iters 3]
+        [--skip-inference] [--skip-train] [--skip-eval] [--work DIR]
 
 Inference, RetinaNet R50-FPN, batch 1, on the SAME weights: torchvision's retinanet_resnet50_fpn,
-randomly initialised with the head perturbed so that it detects (scripts/fixtures/
-make_model_fixtures.py), saved as a torchvision checkpoint and read by GHMDet through
-configs/torchvision/retinanet_resnet50_fpn_coco.yaml. Contenders:
+randomly initialised from --seed (bench_weights: the backbone's BN statistics perturbed as in
+scripts/fixtures/make_model_fixtures.py, the last conv of each head branch scaled so that scores
+are spread below 1 and boxes stay near their anchors: spread_head), saved as a torchvision
+checkpoint and read by GHMDet through configs/torchvision/retinanet_resnet50_fpn_coco.yaml; the
+image is uniform noise from --seed and its size. Before timing, each size prints how far
+torchvision float32's decisions (top-k per level, NMS, the 300 kept) are from a tie
+(score_margins). Contenders:
   * torchvision eager float32 (the oracle) and with bf16 autocast;
   * ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT f32) on the ONNX export of that model;
   * GHMDet float32 (`--ghmdet`, built on libtorch 2.15; `--ghmdet-113`, built on Debian's 1.13)
     and GHMDet bf16 (`--dtype bf16`).
 Every contender's detections are checked against torchvision float32 on the same image: float32
-contenders must match every detection (same label, box within 1e-2 px); bf16 ones are scored by
-their COCO AP with torchvision's detections as ground truth (float32 scores ~1).
+contenders must match every detection (same label, box within 1e-2 px; the largest score
+difference is printed in float32 ulps, to compare with the margins); bf16 ones are scored by
+their COCO AP with torchvision's 300 detections as the ground truth.
 Times are seconds per image, median of --iters after a warm-up. GHMDet's come from `ghmdet test`
-("tested N images in S s", images decoded and normalised inside the timed loop) on N = 1 and
-N = 1 + iters copies of the image, (S(1 + iters) - S(1)) / iters, so the first call's set-up is
-left out as it is for the others.
+(images decoded and normalised inside its loop) on N = 1 and N = 1 + iters copies of the image:
+(W(1 + iters) - W(1)) / iters with W the process's wall time, so start-up and the first call's
+set-up are left out as they are for the others.
+
+Training step, R50-FPN RetinaNet, 512x512, batch 2, 3 boxes per image, 91 sigmoid outputs per
+anchor, SGD (lr 0.01, momentum 0.9, weight decay 1e-4), random initialisation, the same generated
+images and boxes on both sides (noise PNGs + a COCO file, from --seed); seconds per step, median
+of --train-iters after one warm-up step, for each --threads:
+  * torchvision's retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=512,
+    max_size=512) in train mode, focal loss + L1 (train_torchvision), images already in memory;
+  * `ghmdet train` on the paper's configs/ghm R50-FPN configs, FL + SL1 and GHM-C + GHM-R, with
+    every built binary (train_ghmdet): the trainer's own per-iteration times, which include
+    loading the batch (decoding and normalising two PNGs, printed apart) but not start-up.
+Both sides freeze conv1 + layer1 and keep every BatchNorm in eval mode with its affine parameters
+training in layer2..4: GHMDet's configs as they are (mmdetection's frozen_stages 1, norm_eval);
+torchvision set up so (trainable_backbone_layers=3 as its fine-tuning default, which its
+weights=None default would widen to all five layers with batch statistics; its FrozenBatchNorm2d
+would also freeze the BN affine parameters). Left different: GHMDet's legacy conventions (P6
+from C5, 2048 -> 256 channels, where torchvision takes P5, 256 -> 256: under 1 % more
+multiply-adds for GHMDet; +1 box widths) and its smooth L1 where torchvision has L1.
 
 Evaluation: a generated val2017-sized set (5,000 images, ~36k boxes with 1 % crowd, 500,000
 detections) through `ghmdet eval`, pycocotools and faster-coco-eval, end to end (reading both
@@ -53,12 +76,62 @@ TV_CONFIG = os.path.join(ROOT, "configs", "torchvision", "retinanet_resnet50_fpn
 
 
 def fixture_helpers():
-    """perturb_norms / perturb_head of the fixture generator (one definition of the test weights)."""
+    """perturb_norms of the fixture generator (the backbone's BN statistics, as in the tests)."""
     spec = importlib.util.spec_from_file_location("make_model_fixtures",
                                                   os.path.join(ROOT, "scripts", "fixtures", "make_model_fixtures.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def spread_head(model, gen, calib, logit_std=1.0, bias_mean=-6.0, bias_std=0.5, delta_std=0.1):
+    """Sets the last conv of each head branch so that its outputs are spread, not tied.
+
+    The fixtures' perturb_head (N(0, 0.01) weights, bias -3 + N(0, 1)) saturates on a random R50,
+    whose FPN features have a standard deviation of ~300: measured at 512x512, ~1.6 million
+    (anchor, class) scores of P3 pass 0.05 and the top ones crowd against 1.0, where float32 has
+    few values; over three initialisations torchvision's 300 detections had 1, 91 and 297
+    distinct scores, so top-k and NMS picked among ties. Here cls_logits / bbox_reg get N(0, 1) weights (from `gen`), are run once on the
+    `calib` image, and are rescaled so that over the locations of all levels each output channel
+    has a standard deviation of `logit_std` (deltas: `delta_std`) around a mean of
+    bias_mean + bias_std * N(0, 1) per class channel (deltas: 0.05 * N(0, 1)). Scores are then
+    spread below 1 (a few thousand pass 0.05 per level) and boxes stay near their anchors.
+    """
+    cls = model.head.classification_head.cls_logits
+    reg = model.head.regression_head.bbox_reg
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        cls.weight.copy_(torch.randn(cls.weight.shape, generator=gen))
+        cls.bias.zero_()
+        reg.weight.copy_(torch.randn(reg.weight.shape, generator=gen))
+        reg.bias.zero_()
+        images, _ = model.transform([calib])
+        feats = list(model.backbone(images.tensors).values())
+        logits = torch.cat([cls(model.head.classification_head.conv(f)).flatten(2) for f in feats], 2)[0]
+        deltas = torch.cat([reg(model.head.regression_head.conv(f)).flatten(2) for f in feats], 2)[0]
+        a, b = logit_std / logits.std(1).mean(), delta_std / deltas.std(1).mean()
+        cls.weight.mul_(a)
+        cls.bias.copy_(bias_mean + bias_std * torch.randn(cls.bias.shape, generator=gen) - a * logits.mean(1))
+        reg.weight.mul_(b)
+        reg.bias.copy_(0.05 * torch.randn(reg.bias.shape, generator=gen) - b * deltas.mean(1))
+    model.train(was_training)
+
+
+def bench_weights(seed):
+    """The benchmark's RetinaNet R50-FPN state_dict, a deterministic function of `seed`.
+
+    torchvision's own initialisation (global RNG, seeded here and restored after), then the
+    backbone's BN statistics perturbed as in the fixtures and the head spread (spread_head)
+    on a random 512x512 calibration image.
+    """
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=512, max_size=512)
+    gen = torch.Generator().manual_seed(seed)
+    fixture_helpers().perturb_norms(model.backbone.body, gen)
+    spread_head(model, gen, torch.rand(3, 512, 512, generator=gen))
+    return model.state_dict()
 
 
 def cpu_line():
@@ -88,6 +161,12 @@ def median_time(fn, iters):
     return statistics.median(times)
 
 
+def bench_image(seed, h, w):
+    """The benchmark's h x w RGB image (uint8, HWC, uniform noise): a function of seed and size alone."""
+    gen = torch.Generator().manual_seed(seed * 1_000_003 + h * 10_007 + w)
+    return (torch.rand(h, w, 3, generator=gen) * 255).to(torch.uint8)
+
+
 # --- detections and their checks -------------------------------------------------------------
 
 def as_dets(boxes, scores, labels):
@@ -95,10 +174,17 @@ def as_dets(boxes, scores, labels):
             "labels": np.asarray(labels, dtype=np.int64)}
 
 
+def ulps(a, b):
+    """|a - b| in float32 units in the last place of the larger (how near a tie two scores are)."""
+    a, b = np.float32(a), np.float32(b)
+    return float(abs(np.float64(a) - np.float64(b)) / np.spacing(max(a, b)))
+
+
 def match_fp32(got, want, tol=1e-2):
-    """(matched, expected, max box difference over matched) — one-to-one, same label, box within tol."""
+    """(matched, expected, max box difference, max score difference in float32 ulps) over matched
+    pairs — one-to-one, same label, box within tol px."""
     used = np.zeros(len(got["scores"]), bool)
-    matched, worst = 0, 0.0
+    matched, worst, worst_score = 0, 0.0, 0.0
     for k in range(len(want["scores"])):
         cand = np.where((~used) & (got["labels"] == want["labels"][k]))[0]
         if len(cand) == 0:
@@ -109,7 +195,8 @@ def match_fp32(got, want, tol=1e-2):
             used[cand[j]] = True
             matched += 1
             worst = max(worst, float(diff[j]))
-    return matched, len(want["scores"]), worst
+            worst_score = max(worst_score, ulps(got["scores"][cand[j]], want["scores"][k]))
+    return matched, len(want["scores"]), worst, worst_score
 
 
 def ap_against(got, want):
@@ -135,6 +222,76 @@ def ap_against(got, want):
         e.accumulate()
     p = e.eval["precision"][:, :, :, 0, -1]  # IoU .5:.95, all recalls and classes, area all, 1000 dets
     return float(p[p > -1].mean()) if (p > -1).any() else 0.0
+
+
+def score_margins(model, img):
+    """How far torchvision float32's decisions on `img` are from a tie, as a printable line.
+
+    Follows RetinaNet.postprocess_detections: per level, scores > score_thresh, the top
+    topk_candidates; batched NMS; the first detections_per_img (n). Greedy NMS settles a box from
+    the boxes above it only, so the n detections depend only on the candidates scoring at least
+    the n-th detection's score s_n. The decisive margins, in float32 ulps of the score: the gap
+    at the n cut after NMS; the gap at each level's top-k cut whose last kept score reaches s_n;
+    among same-label candidates scoring >= s_n, the smallest score gap of a pair overlapping by
+    IoU > nms_thresh (their order decides which suppresses the other) and the smallest
+    |IoU - nms_thresh| (absolute). A float32 contender's scores differ from torchvision's by some
+    ulps (match_fp32 reports it): margins well above that make a mismatch a bug, not a tie.
+    Also, as information: the smallest gap between consecutive detections' scores and, per
+    level, the number passing score_thresh, the k-th score, its cut and the smallest gap
+    between consecutive kept scores (ties there change nothing above s_n).
+    """
+    from torchvision.ops import batched_nms, box_iou, clip_boxes_to_image
+    with torch.no_grad():
+        images, _ = model.transform([img])
+        feats = list(model.backbone(images.tensors).values())
+        head = model.head(feats)
+        anchors = model.anchor_generator(images, feats)[0]
+        per_level = [f.size(2) * f.size(3) * model.anchor_generator.num_anchors_per_location()[0] for f in feats]
+        logits = head["cls_logits"][0].split(per_level)
+        deltas = head["bbox_regression"][0].split(per_level)
+        anchors = anchors.split(per_level)
+        boxes, scores, labels, parts, cuts = [], [], [], [], []
+        for lvl, (lg, dl, an) in enumerate(zip(logits, deltas, anchors)):
+            k_cls = lg.shape[-1]
+            sc = torch.sigmoid(lg).flatten()
+            idx = torch.where(sc > model.score_thresh)[0]
+            sc = sc[idx]
+            k = min(model.topk_candidates, len(sc))
+            top, order = sc.topk(min(k + 1, len(sc)))
+            cut = f"{ulps(top[k - 1], top[k]):.0f}" if len(sc) > k else "none"
+            inner = min((ulps(top[i], top[i + 1]) for i in range(k - 1)), default=float("inf"))
+            parts.append(f"P{lvl + 3} {len(sc)} pass, {k}th {float(top[k - 1]):.3f} cut {cut} min {inner:.0f}")
+            if len(sc) > k:
+                cuts.append((float(top[k - 1]), ulps(top[k - 1], top[k])))
+            idx = idx[order[:k]]
+            b = model.box_coder.decode_single(dl[idx // k_cls], an[idx // k_cls])
+            boxes.append(clip_boxes_to_image(b, images.image_sizes[0]))
+            scores.append(top[:k])
+            labels.append(idx % k_cls)
+        boxes, scores, labels = torch.cat(boxes), torch.cat(scores), torch.cat(labels)
+        keep = batched_nms(boxes, scores, labels, model.nms_thresh)
+        n = model.detections_per_img
+        cut = f"{ulps(scores[keep[n - 1]], scores[keep[n]]):.0f}" if len(keep) > n else "none"
+        kept = scores[keep[:n]]
+        inner = min((ulps(kept[i], kept[i + 1]) for i in range(len(kept) - 1)), default=float("inf"))
+        decisive = torch.where(scores >= kept[-1])[0]
+        level_cut = min((g for score, g in cuts if score >= float(kept[-1])), default=float("inf"))
+        pair_gap, iou_gap = float("inf"), float("inf")
+        for lab in labels[decisive].unique():
+            m = decisive[labels[decisive] == lab]
+            iou = box_iou(boxes[m], boxes[m]).triu(1)
+            i, j = torch.where(iou > 0)
+            if len(i):
+                iou_gap = min(iou_gap, float((iou[i, j] - model.nms_thresh).abs().min()))
+            i, j = torch.where(iou > model.nms_thresh)
+            for a, b in zip(scores[m[i]].tolist(), scores[m[j]].tolist()):
+                pair_gap = min(pair_gap, ulps(a, b))
+    level_cut = "none" if level_cut == float("inf") else f"{level_cut:.0f} ulp"
+    return (f"decisive margins: cut at {n} {cut} ulp (score {float(kept[-1]):.3f}), top-k cuts above it "
+            f"{level_cut}, {len(decisive)} candidates above it: same-label pairs with IoU > "
+            f"{model.nms_thresh} min gap {pair_gap:.0f} ulp, min |IoU - {model.nms_thresh}| {iou_gap:.1e}; "
+            f"min gap among the {len(kept)} detections {inner:.0f} ulp (NMS keeps {len(keep)}); per level: "
+            f"{'; '.join(parts)}")
 
 
 # --- contenders -----------------------------------------------------------------------------
@@ -200,50 +357,59 @@ def coco_for_image(png, h, w, copies, path):
                    "annotations": [], "categories": [{"id": c + 1, "name": f"c{c}"} for c in range(91)]}, f)
 
 
-def run_ghmdet(binary, ckpt, png, h, w, threads, iters, work, dtype):
-    """(seconds per image, detections of image 1) from `ghmdet test` on 1 and 1 + iters copies."""
+def run_ghmdet(binary, tag, ckpt, png, h, w, threads, iters, work, dtype):
+    """(seconds per image, detections of image 1) from `ghmdet test` on 1 and 1 + iters copies.
+
+    The time is the difference of the two processes' wall times over iters: start-up (loading,
+    building, the first call's set-up) cancels. The "tested N images in S s" it prints has 0.1 s
+    steps, too coarse for a 512x512 image; it is checked against the wall times instead.
+    """
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    seconds = {}
+    wall, printed = {}, {}
     dets = None
     for copies in (1, 1 + iters):
         ann = os.path.join(work, f"ann_{h}x{w}_{copies}.json")
         coco_for_image(png, h, w, copies, ann)
-        out = os.path.join(work, f"ghmdet_{h}x{w}_{dtype}_{copies}.json")
+        out = os.path.join(work, f"ghmdet_{tag}_{h}x{w}_{dtype}_{copies}.json")
         args = [binary, "test", TV_CONFIG, ckpt, "--out", out, "--device", "cpu", "--dtype", dtype, "--cfg-options",
                 f"data.test.ann_file={ann}", f"data.test.img_prefix={os.path.dirname(png)}/",
                 f"data.test.img_scale=[{max(h, w)}, {min(h, w)}]", "data.workers_per_gpu=0", "data.imgs_per_gpu=1"]
+        t = time.perf_counter()
         r = subprocess.run(args, env=env, capture_output=True, text=True)
+        wall[copies] = time.perf_counter() - t
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
         m = re.search(r"tested (\d+) images in ([0-9.]+) s", r.stdout)
-        seconds[copies] = float(m.group(2))
+        printed[copies] = float(m.group(2))
         if "float32 (bf16 requested" in r.stdout:
             print(f"  note: {binary} ran float32 for --dtype bf16: {r.stdout.splitlines()[0]}")
         if copies == 1:
             res = [d for d in json.load(open(out)) if d["image_id"] == 1]
             dets = as_dets([[d["bbox"][0], d["bbox"][1], d["bbox"][0] + d["bbox"][2], d["bbox"][1] + d["bbox"][3]]
                             for d in res], [d["score"] for d in res], [d["category_id"] - 1 for d in res])
-    return (seconds[1 + iters] - seconds[1]) / iters, dets
+    per_image = (wall[1 + iters] - wall[1]) / iters
+    loop = (printed[1 + iters] - printed[1]) / iters
+    if abs(per_image - loop) > 0.1 / iters + 0.25 * per_image:
+        print(f"  note: {binary} --dtype {dtype}: {per_image:.3f} s per image from wall times, "
+              f"{loop:.2f} s from its own loop times (0.1 s steps)")
+    return per_image, dets
 
 
 def inference(args):
     from PIL import Image
-    fx = fixture_helpers()
-    gen = torch.Generator().manual_seed(16)
-    model = retinanet_resnet50_fpn(weights=None, weights_backbone=None)
-    fx.perturb_norms(model.backbone.body, gen)
-    fx.perturb_head(model, gen, bias_mean=-3.0, w_std=0.01, reg_std=0.01)
-    state = model.state_dict()
+    state = bench_weights(args.seed)
     ckpt = os.path.join(args.work, "retinanet_r50_torchvision.pth")
     torch.save(state, ckpt)
-    rows = []
+    rows, margins = [], []
     for size in args.sizes:
         h, w = (int(v) for v in size.split("x"))
-        arr = (torch.rand(h, w, 3, generator=gen) * 255).to(torch.uint8)
+        arr = bench_image(args.seed, h, w)
         png = os.path.join(args.work, f"img_{h}x{w}.png")
         Image.fromarray(arr.numpy()).save(png)
         img = arr.permute(2, 0, 1).float() / 255.0
         tv = torchvision_model(state, h, w)
+        margins.append(f"{h}x{w}: {score_margins(tv, img)}")
+        print(f"  {margins[-1]}", flush=True)
         onnx_path = os.path.join(args.work, f"retinanet_{h}x{w}.onnx")
         if "onnx" in args.contenders:
             export_onnx(tv, img, onnx_path)
@@ -257,19 +423,19 @@ def inference(args):
             if "onnx" in args.contenders:
                 res["ONNX Runtime fp32"] = run_onnxruntime(onnx_path, img, threads, args.iters)
                 res["OpenVINO fp32"] = run_openvino(onnx_path, img, threads, args.iters)
-            for label, binary, dtype in (("GHMDet fp32 (libtorch 2.15)", args.ghmdet, "float32"),
-                                         ("GHMDet fp32 (libtorch 1.13)", args.ghmdet_113, "float32"),
-                                         ("GHMDet bf16 (libtorch 2.15)", args.ghmdet, "bf16"),
-                                         ("GHMDet bf16 (libtorch 1.13)", args.ghmdet_113, "bf16")):
-                if binary:
-                    res[label] = run_ghmdet(binary, ckpt, png, h, w, threads, args.iters, args.work, dtype)
+            for dtype, name in (("float32", "fp32"), ("bf16", "bf16")):
+                for binary, version in ((args.ghmdet, "2.15"), (args.ghmdet_113, "1.13")):
+                    if binary:
+                        res[f"GHMDet {name} (libtorch {version})"] = run_ghmdet(
+                            binary, version, ckpt, png, h, w, threads, args.iters, args.work, dtype)
             base = res["torchvision fp32"][0]
             for name, (t, d) in res.items():
                 if "bf16" in name:
                     check = f"AP vs torchvision fp32 {ap_against(d, ref):.4f}"
                 else:
-                    m, n, worst = match_fp32(d, ref)
-                    check = f"{m}/{n} matched, max box diff {worst:.1e} px" + ("" if m == n else "  MISMATCH")
+                    m, n, worst, worst_score = match_fp32(d, ref)
+                    check = f"{m}/{n} matched, max box diff {worst:.1e} px, max score diff {worst_score:.0f} ulp" + \
+                            ("" if m == n else "  MISMATCH")
                 rows.append((f"{h}x{w}", threads, name, t, base / t, check))
                 print(f"  {h}x{w} {threads} thr  {name:30s} {t:8.3f} s  {base / t:5.2f}x  {check}", flush=True)
     print(f"\nInference, R50-FPN, batch 1 ({load_line()} after)")
@@ -277,6 +443,137 @@ def inference(args):
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.2f}x | {r[5]} |")
+    print("torchvision float32's margins from a tie (seed {}):\n  {}".format(args.seed, "\n  ".join(margins)))
+
+
+# --- training step --------------------------------------------------------------------------
+
+TRAIN_SIZE, TRAIN_BATCH, TRAIN_BOXES = 512, 2, 3
+TRAIN_CONFIGS = {"FL + SL1": os.path.join(ROOT, "configs", "ghm", "retinanet_fl_sl1_r50_fpn_1x_coco.yaml"),
+                 "GHM-C + GHM-R": os.path.join(ROOT, "configs", "ghm", "retinanet_ghmc_ghmr_r50_fpn_1x_coco.yaml")}
+
+
+def train_data(seed, n_images, work):
+    """n_images noise images of TRAIN_SIZE^2 with TRAIN_BOXES boxes each (40..200 px, labels 1..90),
+    written as PNG + a COCO file with 91 categories (ids 1..91: torchvision's 91 label slots, so
+    that both sides have 91 sigmoid outputs per anchor) and returned as torchvision's inputs."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    folder = os.path.join(work, "train")
+    os.makedirs(folder, exist_ok=True)
+    images, anns, samples = [], [], []
+    for i in range(n_images):
+        arr = bench_image(seed + 1 + i, TRAIN_SIZE, TRAIN_SIZE)
+        name = f"train_{i}.png"
+        Image.fromarray(arr.numpy()).save(os.path.join(folder, name))
+        images.append({"id": i + 1, "file_name": name, "height": TRAIN_SIZE, "width": TRAIN_SIZE})
+        xy = rng.random((TRAIN_BOXES, 2)) * (TRAIN_SIZE - 220)
+        wh = 40 + rng.random((TRAIN_BOXES, 2)) * 160
+        labels = rng.integers(1, 91, TRAIN_BOXES)
+        for (x, y), (w, h), c in zip(xy.tolist(), wh.tolist(), labels.tolist()):
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": c, "bbox": [x, y, w, h],
+                         "area": w * h, "iscrowd": 0})
+        samples.append((arr.permute(2, 0, 1).float() / 255.0,
+                        {"boxes": torch.tensor(np.concatenate([xy, xy + wh], 1), dtype=torch.float32),
+                         "labels": torch.tensor(labels, dtype=torch.int64)}))
+    ann = os.path.join(folder, "train.json")
+    with open(ann, "w") as f:
+        json.dump({"images": images, "annotations": anns,
+                   "categories": [{"id": c + 1, "name": f"c{c}"} for c in range(91)]}, f)
+    return ann, folder, samples
+
+
+def train_torchvision(samples, threads, warmup, seed):
+    """Seconds per training step (median after `warmup` steps) of torchvision's RetinaNet R50-FPN.
+
+    retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=max_size=TRAIN_SIZE): sigmoid
+    focal loss + L1, 91 classes. Set up as GHMDet's configs train: conv1 + layer1 frozen (what
+    trainable_backbone_layers=3 does; without weights torchvision would train all five), every
+    BatchNorm in eval mode with its affine parameters training in layer2..4 (mmdetection's
+    norm_eval; torchvision's fine-tuning default, FrozenBatchNorm2d, would freeze them too). SGD lr
+    0.01, momentum 0.9, weight decay 1e-4 on the parameters that train.
+    """
+    torch.set_num_threads(threads)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = retinanet_resnet50_fpn(weights=None, weights_backbone=None, min_size=TRAIN_SIZE, max_size=TRAIN_SIZE)
+    body = model.backbone.body
+    for name, p in body.named_parameters():
+        if not name.startswith(("layer2", "layer3", "layer4")):
+            p.requires_grad_(False)
+    model.train()
+    for m in body.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01, momentum=0.9,
+                          weight_decay=1e-4)
+    times = []
+    for i in range(0, len(samples) - TRAIN_BATCH + 1, TRAIN_BATCH):
+        imgs, targets = zip(*samples[i:i + TRAIN_BATCH])
+        t = time.perf_counter()
+        losses = model(list(imgs), list(targets))
+        loss = sum(losses.values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[warmup:]), len(times) - warmup
+
+
+def train_ghmdet(binary, config, ann, folder, threads, warmup, seed, work_dir):
+    """Seconds per training step (median after `warmup` steps) of `ghmdet train` on `config`.
+
+    The paper's R50-FPN config (legacy conventions), overridden: no pretrained file (random
+    initialisation, frozen_stages 1 and norm_eval as configured), 91 classes, the generated set at
+    TRAIN_SIZE^2 without flips, batch TRAIN_BATCH, no loader workers, no gradient clipping (the 1x
+    schedule clips to 35; torchvision's recipe does not), one epoch. Times are the trainer's own per
+    iteration (log_config.interval 1, work_dir/metrics.jsonl): loading the batch (data_time, the
+    images decoded and normalised), losses, backward and the SGD step; start-up is not in them.
+    """
+    shutil.rmtree(work_dir, ignore_errors=True)
+    args = [binary, "train", config, "--work-dir", work_dir, "--device", "cpu", "--no-validate", "--seed", str(seed),
+            "--cfg-options", "model.pretrained=null", "model.bbox_head.num_classes=91",
+            f"data.train.ann_file={ann}", f"data.train.img_prefix={folder}/",
+            f"data.train.img_scale=[{TRAIN_SIZE}, {TRAIN_SIZE}]", "data.train.flip_ratio=0",
+            f"data.imgs_per_gpu={TRAIN_BATCH}", "data.workers_per_gpu=0", "total_epochs=1", "log_config.interval=1",
+            "checkpoint_config.interval=0", "optimizer_config.grad_clip=null"]
+    r = subprocess.run(args, env=dict(os.environ, OMP_NUM_THREADS=str(threads)), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    with open(os.path.join(work_dir, "metrics.jsonl")) as f:
+        records = [json.loads(line) for line in f]
+    times = [e["time"] for e in records if e.get("mode") == "train"]
+    data = [e["data_time"] for e in records if e.get("mode") == "train"]
+    shutil.rmtree(work_dir, ignore_errors=True)  # the final checkpoint: ~300 MB
+    return statistics.median(times[warmup:]), len(times) - warmup, statistics.median(data[warmup:])
+
+
+def training(args):
+    warmup = 1
+    n_images = TRAIN_BATCH * (warmup + args.train_iters)
+    ann, folder, samples = train_data(args.seed, n_images, args.work)
+    rows = []
+    for threads in args.threads:
+        res = {"torchvision FL + L1": train_torchvision(samples, threads, warmup, args.seed) + (None,)}
+        print(f"  train {threads} thr  torchvision FL + L1: {res['torchvision FL + L1'][0]:.3f} s/step", flush=True)
+        for binary, version in ((args.ghmdet, "2.15"), (args.ghmdet_113, "1.13")):
+            if not binary:
+                continue
+            for losses, config in TRAIN_CONFIGS.items():
+                name = f"GHMDet {losses} (libtorch {version})"
+                res[name] = train_ghmdet(binary, config, ann, folder, threads, warmup, args.seed,
+                                         os.path.join(args.work, f"train_{version}_{threads}"))
+                print(f"  train {threads} thr  {name}: {res[name][0]:.3f} s/step (data {res[name][2]:.3f} s)",
+                      flush=True)
+        base = res["torchvision FL + L1"][0]
+        for name, (t, n, data) in res.items():
+            rows.append((threads, name, t, n, base / t, "" if data is None else f"{data:.3f}"))
+    print(f"\nTraining step, R50-FPN, {TRAIN_SIZE}x{TRAIN_SIZE}, batch {TRAIN_BATCH}, {TRAIN_BOXES} boxes per image "
+          f"({load_line()} after)")
+    print("| threads | contender | s / step | steps timed | speed vs torchvision | of which loading the batch, s |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]} | {r[4]:.2f}x | {r[5] or '-'} |")
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -377,9 +674,14 @@ def main():
     ap.add_argument("--sizes", nargs="+", default=["800x1216", "512x512"])
     ap.add_argument("--iters", type=int, default=3)
     ap.add_argument("--eval-iters", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=24,
+                    help="the benchmark's weights and images (24: the decisive margins at 800x1216 and 512x512 "
+                         "are several times the float32 peers' score differences)")
     ap.add_argument("--contenders", nargs="+", default=["torchvision-bf16", "onnx"],
                     help="peers besides torchvision fp32 and GHMDet: torchvision-bf16, onnx")
+    ap.add_argument("--train-iters", type=int, default=3, help="training steps timed after one warm-up step")
     ap.add_argument("--skip-inference", action="store_true")
+    ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--skip-eval", action="store_true")
     ap.add_argument("--work", default=os.path.join(ROOT, "work_dirs", "peers_bench"))
     args = ap.parse_args()
@@ -395,10 +697,13 @@ def main():
         if b:
             v = subprocess.run([b, "version"], capture_output=True, text=True).stdout.strip().replace("\n", "; ")
             print(f"{b}: {v}")
-    if not args.skip_inference:
-        inference(args)
-    if not args.skip_eval:
-        evaluation(args)
+    took = []
+    for part, skip in ((inference, args.skip_inference), (training, args.skip_train), (evaluation, args.skip_eval)):
+        if not skip:
+            t = time.perf_counter()
+            part(args)
+            took.append(f"{part.__name__} {time.perf_counter() - t:.0f} s")
+    print(f"\nwall time: {', '.join(took)}; {load_line()}")
 
 
 if __name__ == "__main__":
