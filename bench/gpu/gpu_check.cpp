@@ -3,8 +3,8 @@
 // a run cut short keeps what it finished).
 //
 //   ghmdet_gpu_check --out FILE [--device cuda|cpu] [--scale full|smoke] [--source-dir DIR]
-//                    [--work DIR] [--sections env,compare_losses,compare_detector,train,
-//                                             time_losses,time_steps,time_inference]
+//                    [--work DIR] [--sections env,compare_losses,compare_detector,host_syncs,
+//                                             train,time_losses,time_steps,time_inference]
 //
 // A section that throws is recorded as {"error": message} and the program exits 1 after the
 // others have run. --device cpu runs everything on the CPU (the smoke test of this program).
@@ -23,6 +23,7 @@
 #include "ghmdet/core/runtime.h"
 #include "gpu/check_scale.h"
 #include "gpu/cpu_vs_device.h"
+#include "gpu/host_syncs.h"
 #include "gpu/timings.h"
 
 namespace {
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 
 struct Args {
   std::string out, device, scale = "full", source_dir = GHMDET_SOURCE_DIR, work;
-  std::vector<std::string> sections{"env", "compare_losses", "compare_detector", "train",
+  std::vector<std::string> sections{"env", "compare_losses", "compare_detector", "host_syncs", "train",
                                     "time_losses", "time_steps", "time_inference"};
 };
 
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
       {"env", [&] { return environment(device); }},
       {"compare_losses", [&] { return ghmdet::bench::compare_losses(device, scale); }},
       {"compare_detector", [&] { return ghmdet::bench::compare_detector(device, scale, args.source_dir); }},
+      {"host_syncs", [&] { return ghmdet::bench::count_host_syncs(device, scale, args.source_dir, args.work); }},
       {"train", [&] { return ghmdet::bench::train_generated(device, scale, args.source_dir, args.work); }},
       {"time_losses", [&] { return ghmdet::bench::time_losses(device, scale); }},
       {"time_steps", [&] { return ghmdet::bench::time_training_steps(device, scale, args.source_dir, args.work); }},

@@ -1,19 +1,14 @@
 #include "gpu/timings.h"
 
 #include <algorithm>
-#include <chrono>
-#include <filesystem>
 #include <numeric>
 
-#include "ghmdet/core/config.h"
-#include "ghmdet/engine/trainer.h"
 #include "ghmdet/losses/focal_loss.h"
 #include "ghmdet/losses/ghm_c.h"
 #include "ghmdet/losses/ghm_c_paths.h"
 #include "ghmdet/losses/ghm_r.h"
 #include "ghmdet/losses/loss_inputs.h"
-#include "ghmdet/modeling/build.h"
-#include "ghmdet/modeling/retinanet.h"
+#include "gpu/bench_training.h"
 #include "gpu/device_timer.h"
 #include "gpu/generated_batches.h"
 
@@ -28,57 +23,6 @@ int64_t retinanet_anchors(int64_t h, int64_t w) {
   int64_t n = 0;
   for (int64_t stride = 8; stride <= 128; stride *= 2) n += ((h + stride - 1) / stride) * ((w + stride - 1) / stride) * 9;
   return n;
-}
-
-std::shared_ptr<RetinaNetImpl> detector_from(const std::string& source_dir, const std::string& config) {
-  const Config cfg = Config::load(source_dir + "/" + config, {});
-  torch::manual_seed(0);
-  return build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
-}
-
-TrainerOptions bench_trainer_options(const torch::Device& device, const std::string& work_dir, bool fp16,
-                                     int64_t warmup_iters) {
-  auto o = TrainerOptions()
-               .optimizer(SGDOptions().lr(0.01).momentum(0.9).weight_decay(1e-4))
-               .grad_clip(GradClipOptions().max_norm(35.0))
-               .lr_schedule(LrScheduleOptions()
-                                .base_lr(0.01)
-                                .warmup(warmup_iters > 0 ? WarmupKind::kLinear : WarmupKind::kNone)
-                                .warmup_iters(warmup_iters)
-                                .warmup_ratio(1.0 / 3.0))
-               .total_epochs(1)
-               .checkpoint_interval(0)
-               .log_interval(1000000)
-               .work_dir(work_dir)
-               .device(device)
-               .progress(ProgressBar::kOff)
-               .handle_signals(false);
-  if (fp16) o.fp16(MixedPrecisionOptions().loss_scale(LossScaleOptions::dynamic()));
-  return o;
-}
-
-struct TrainRun {
-  std::vector<double> losses, seconds;  // per iteration
-  TrainState state;
-};
-
-// Trains `model` for one epoch of `source`, recording each iteration's loss and wall time (the
-// trainer reads the losses back once per iteration, so an iteration's time is its device time).
-TrainRun run_trainer(std::shared_ptr<RetinaNetImpl> model, BatchSource& source, TrainerOptions options) {
-  TrainRun run;
-  TrainerHooks hooks;
-  auto last = std::chrono::steady_clock::now();
-  hooks.before_epoch.push_back([&](Trainer&) { last = std::chrono::steady_clock::now(); });
-  hooks.after_iter.push_back([&](Trainer& t) {
-    const auto now = std::chrono::steady_clock::now();
-    run.seconds.push_back(std::chrono::duration<double>(now - last).count());
-    run.losses.push_back(t.state().last_losses.at("loss"));
-    last = now;
-  });
-  std::filesystem::remove_all(options.work_dir());
-  run.state = Trainer(model, source, options, hooks).train().state;
-  std::filesystem::remove_all(options.work_dir());
-  return run;
 }
 
 double median_after(std::vector<double> v, size_t skip) {

@@ -114,6 +114,16 @@ def main():
                           + (f" (box diff {g(d['box_max_abs_diff'])}, labels equal {d['labels_equal']})"
                              if "box_max_abs_diff" in d else "") for d in det["detections"]) + "\n")
 
+    print("## Host synchronisations\n")
+    syncs = section(ours, "host_syncs")
+    if syncs:
+        table(["config", "counted", "training loss (promise: 1)", "its backward (promise: none)",
+               "predict, per image", "Trainer iteration float32", "Trainer iteration fp16"],
+              [(syncs["config"], syncs["available"], syncs.get("loss_syncs"),
+                "none" if syncs.get("backward_syncs_forbidden_ok") else f"SYNCED: {syncs.get('backward_sync_error')}",
+                g(syncs.get("predict_syncs_per_image")), g(syncs.get("trainer_syncs_per_iteration")),
+                g(syncs.get("trainer_syncs_per_iteration_fp16")))])
+
     print("## Training on generated batches\n")
     rows = section(ours, "train")
     if rows:

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ghmdet/core/config.h"
+#include "ghmdet/core/host_sync_counter.h"
 #include "ghmdet/losses/focal_loss.h"
 #include "ghmdet/losses/ghm_c.h"
 #include "ghmdet/losses/ghm_r.h"
@@ -172,6 +173,58 @@ TEST(CudaPaths, DetectorLossesGradientsAndPredictionsEqualCpu) {
     if (d_cpu[i].size() == 0) continue;
     expect_close(d_gpu[i].scores, d_cpu[i].scores, 1e-3, 1e-5, "scores");
     expect_close(d_gpu[i].boxes, d_cpu[i].boxes, 1e-3, 1e-2, "boxes");
+  }
+}
+
+TEST(CudaPaths, HostSyncCounterCountsAnItemAndForbidThrows) {
+  GHMDET_REQUIRE_CUDA();
+  ASSERT_TRUE(HostSyncCounter::available());
+  const auto x = torch::ones({4}, kCuda);
+  {
+    HostSyncCounter counter;
+    EXPECT_EQ(x.sum().item<float>(), 4.0f);
+    (x * 2).sum();  // queued, never read: no sync
+    EXPECT_EQ(counter.count(), 1);
+  }
+  HostSyncCounter forbid(HostSyncCounter::kForbid);
+  EXPECT_THROW(x.sum().item<float>(), c10::Error);
+}
+
+// The GPU path's promise (modeling/retinanet_targets.cpp): a training loss — anchors, assigner,
+// targets, GHM or focal loss — syncs with the host once (its avg_factor), its backward never.
+TEST(CudaPaths, DetectorLossSyncsWithTheHostOnceAndItsBackwardNever) {
+  GHMDET_REQUIRE_CUDA();
+  for (const char* config : {"fashion_mnist_ghm.yaml", "fashion_mnist_fl.yaml"}) {
+    SCOPED_TRACE(config);
+    const Config cfg = Config::load(std::string(GHMDET_SOURCE_DIR) + "/configs/demo/" + config, {});
+    auto model = build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
+    model->to(kCuda);
+    model->train();
+    Batch batch;
+    batch.images = torch::randn({2, 3, 96, 96});
+    for (int i = 0; i < 2; ++i) {
+      ImageMeta m;
+      m.img_shape = m.ori_shape = m.pad_shape = {96, 96};
+      batch.metas.push_back(m);
+    }
+    batch.gt_boxes = {torch::tensor({{4.f, 6.f, 40.f, 50.f}}), torch::tensor({{10.f, 10.f, 45.f, 30.f}})};
+    batch.gt_labels = {torch::tensor({0}, torch::kInt64), torch::tensor({1}, torch::kInt64)};
+    batch.gt_boxes_ignore = {torch::zeros({0, 4}), torch::zeros({0, 4})};
+    batch = batch.to(kCuda);
+    const auto total = [&] {
+      torch::Tensor sum;
+      for (const auto& [name, value] : model->loss(batch)) sum = sum.defined() ? sum + value : value;
+      return sum;
+    };
+    total().backward();  // first call: the CUDA libraries' lazy set-up
+    torch::Tensor loss;
+    {
+      HostSyncCounter counter;
+      loss = total();
+      EXPECT_EQ(counter.count(), 1);
+    }
+    HostSyncCounter forbid(HostSyncCounter::kForbid);
+    EXPECT_NO_THROW(loss.backward());
   }
 }
 

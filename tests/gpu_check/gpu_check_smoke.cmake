@@ -19,7 +19,7 @@ function(json_get out)
   set(${out} "${value}" PARENT_SCOPE)
 endfunction()
 
-foreach(section env compare_losses compare_detector train time_losses time_steps time_inference)
+foreach(section env compare_losses compare_detector host_syncs train time_losses time_steps time_inference)
   string(JSON error ERROR_VARIABLE missing GET "${json}" ${section} error)
   if(NOT missing)
     message(FATAL_ERROR "section ${section} failed: ${error}")
