@@ -152,6 +152,8 @@ struct TestOutcome {
   double show_score_thr = 0;           // the threshold they were drawn at
   std::optional<OperatingPoint> operating_point;  // when it was chosen on the data
   double seconds = 0;                  // inference wall time
+  double loading_seconds = 0;          // of which waiting for images (engine/inference.h)
+  double model_seconds = 0;            // and from the batch in memory to detections
 };
 TestOutcome test_detector(const Config& cfg, const TestRequest& request);
 

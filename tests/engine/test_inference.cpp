@@ -1,5 +1,9 @@
-// run_inference: one result per image in data order, eval mode during, previous mode after.
+// run_inference: one result per image in data order, eval mode during, previous mode after; the
+// time spent waiting for batches and in the model, apart.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 
 #include "ghmdet/engine/inference.h"
 #include "tiny_training.h"
@@ -26,6 +30,36 @@ TEST(Inference, CollectsDetectionsWithTheirImageMeta) {
       EXPECT_TRUE(results[k].detections.boxes.device().is_cpu());
     }
   }
+}
+
+// A source that takes 60 ms to deliver each batch, and a model that takes 20 ms per batch.
+struct SlowSource : testing::TinySource {
+  using TinySource::TinySource;
+  std::optional<Batch> next() override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    return TinySource::next();
+  }
+};
+struct SlowDetectorImpl : testing::TinyDetectorImpl {
+  std::vector<Detections> predict(const Batch& batch) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return TinyDetectorImpl::predict(batch);
+  }
+};
+
+TEST(Inference, TimesLoadingAndTheModelApart) {
+  auto model = std::make_shared<SlowDetectorImpl>();
+  SlowSource source(4, 1);
+  InferenceTimes times;
+  const auto start = std::chrono::steady_clock::now();
+  run_inference(*model, source, InferenceOptions().progress(ProgressBar::kOff).times(&times));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // 4 batches: 4 x 60 ms loading (the 5th call, which ends the epoch, is not a batch's), 4 x 20 ms
+  // in the model. Had the model's time taken in the loading it would be over 0.32 s.
+  EXPECT_GE(times.loading, 0.240);
+  EXPECT_GE(times.model, 0.080);
+  EXPECT_LT(times.model, 0.200) << "the model's time took in some loading";
+  EXPECT_LE(times.loading + times.model, wall);
 }
 
 }  // namespace

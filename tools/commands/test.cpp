@@ -52,8 +52,11 @@ TestOutcome test_detector(const Config& cfg, const TestRequest& request) {
   setup.device = request.device;
   auto loader = make_data_loader(dataset, data, setup);
   const auto start = std::chrono::steady_clock::now();
-  const auto detections = run_inference(*model, *loader, InferenceOptions().device(request.device));
+  InferenceTimes times;
+  const auto detections = run_inference(*model, *loader, InferenceOptions().device(request.device).times(&times));
   TestOutcome outcome;
+  outcome.loading_seconds = times.loading;
+  outcome.model_seconds = times.model;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.images = static_cast<int64_t>(detections.size());
 
@@ -163,7 +166,8 @@ std::function<int()> setup(CLI::App& sub) {
     request.show_score_thr = show_score_thr;
     request.show_gt = !a->no_show_gt;
     const TestOutcome out = test_detector(cfg, request);
-    std::cout << fmt::format("tested {} images in {:.1f} s", out.images, out.seconds);
+    std::cout << fmt::format("tested {} images in {:.1f} s ({:.3f} s loading images, {:.3f} s in the model)",
+                             out.images, out.seconds, out.loading_seconds, out.model_seconds);
     if (!a->show_dir.empty())
       std::cout << fmt::format("; {} pictures in {} ({} detections drawn)", out.pictures, a->show_dir, out.boxes_drawn);
     std::cout << "\n";

@@ -67,7 +67,9 @@ std::vector<ImageDetections> run_inference(DetectorImpl& model, BatchSource& sou
     std::fflush(stderr);
   };
 
+  auto waiting_since = Clock::now();
   while (std::optional<Batch> next = source.next()) {
+    const auto loaded = Clock::now();
     const Batch batch = next->to(options.device(), non_blocking);
     std::vector<Detections> detections = model.predict(batch);
     if (static_cast<int64_t>(detections.size()) != batch.size()) {
@@ -79,10 +81,15 @@ std::vector<ImageDetections> run_inference(DetectorImpl& model, BatchSource& sou
           batch.metas[i],
           options.to_cpu() ? to_device(detections[i], torch::kCPU) : std::move(detections[i])});
     }
+    if (InferenceTimes* times = options.times()) {
+      times->loading += std::chrono::duration<double>(loaded - waiting_since).count();
+      times->model += std::chrono::duration<double>(Clock::now() - loaded).count();
+    }
     ++batches;
     if (tty || (options.log_interval() > 0 && batches % options.log_interval() == 0)) {
       report(false);
     }
+    waiting_since = Clock::now();
   }
   report(true);
   return results;

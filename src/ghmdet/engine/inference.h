@@ -5,6 +5,9 @@
 // ImageMeta (image_id, original shape, file) for the evaluators and result writers; detections
 // are moved to the CPU unless `to_cpu` is false (then they stay on `device`). Progress goes to
 // stderr: a live line on a terminal, else a plain line every `log_interval` batches and a summary.
+// `times`, when set, gets the seconds spent waiting for batches (loading: decoding, resizing,
+// normalising, unless workers did it ahead) and from a batch in memory to its detections on the
+// CPU (model: the copy to the device, predict, post-processing, the copy back) added to it.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,12 +28,28 @@ struct ImageDetections {
   Detections detections;
 };
 
+struct InferenceTimes {
+  double loading = 0.0;
+  double model = 0.0;
+};
+
 struct InferenceOptions {
   TORCH_ARG(torch::Device, device) = torch::kCPU;
   TORCH_ARG(bool, to_cpu) = true;
   TORCH_ARG(int64_t, epoch) = 0;          // passed to BatchSource::set_epoch
   TORCH_ARG(ProgressBar, progress) = ProgressBar::kAuto;
   TORCH_ARG(int64_t, log_interval) = 50;  // batches between plain progress lines (0: none)
+
+ public:  // (TORCH_ARG leaves the section private)
+  // Where the run's loading and model seconds are added (not owned; nullptr: not timed).
+  InferenceOptions& times(InferenceTimes* times) {
+    times_ = times;
+    return *this;
+  }
+  InferenceTimes* times() const { return times_; }
+
+ private:
+  InferenceTimes* times_ = nullptr;
 };
 
 std::vector<ImageDetections> run_inference(DetectorImpl& model, BatchSource& source,
