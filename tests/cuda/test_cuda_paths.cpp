@@ -29,6 +29,21 @@ void expect_close(const torch::Tensor& gpu, const torch::Tensor& cpu, double rto
       << what << ": max |gpu - cpu| = " << (back - cpu).abs().max().item<double>();
 }
 
+// Two 96x96 images of noise with these boxes and labels and no ignored regions, on the CPU.
+Batch noise_batch(std::vector<torch::Tensor> boxes, std::vector<torch::Tensor> labels) {
+  Batch batch;
+  batch.images = torch::randn({2, 3, 96, 96});
+  for (int i = 0; i < 2; ++i) {
+    ImageMeta m;
+    m.img_shape = m.ori_shape = m.pad_shape = {96, 96};
+    batch.metas.push_back(m);
+  }
+  batch.gt_boxes = std::move(boxes);
+  batch.gt_labels = std::move(labels);
+  batch.gt_boxes_ignore = {torch::zeros({0, 4}), torch::zeros({0, 4})};
+  return batch;
+}
+
 // Three calls (an EMA needs several) of `make()`'s loss on CPU and GPU copies of the same inputs.
 template <typename MakeLoss>
 void compare_classification_loss(MakeLoss make, const std::string& name) {
@@ -137,17 +152,9 @@ TEST(CudaPaths, DetectorLossesGradientsAndPredictionsEqualCpu) {
   }
   gpu_model->to(kCuda);
 
-  Batch batch;
-  batch.images = torch::randn({2, 3, 96, 96});
-  for (int i = 0; i < 2; ++i) {
-    ImageMeta m;
-    m.img_shape = m.ori_shape = m.pad_shape = {96, 96};
-    batch.metas.push_back(m);
-  }
-  batch.gt_boxes = {torch::tensor({{4.f, 6.f, 40.f, 50.f}, {30.f, 10.f, 90.f, 40.f}}),
-                    torch::tensor({{10.f, 10.f, 45.f, 30.f}})};
-  batch.gt_labels = {torch::tensor({0, 2}, torch::kInt64), torch::tensor({1}, torch::kInt64)};
-  batch.gt_boxes_ignore = {torch::zeros({0, 4}), torch::zeros({0, 4})};
+  const Batch batch = noise_batch({torch::tensor({{4.f, 6.f, 40.f, 50.f}, {30.f, 10.f, 90.f, 40.f}}),
+                                   torch::tensor({{10.f, 10.f, 45.f, 30.f}})},
+                                  {torch::tensor({0, 2}, torch::kInt64), torch::tensor({1}, torch::kInt64)});
 
   cpu_model->train();
   gpu_model->train();
@@ -200,17 +207,9 @@ TEST(CudaPaths, DetectorLossSyncsWithTheHostOnceAndItsBackwardNever) {
     auto model = build_detector(cfg["model"], cfg["train_cfg"], cfg["test_cfg"]);
     model->to(kCuda);
     model->train();
-    Batch batch;
-    batch.images = torch::randn({2, 3, 96, 96});
-    for (int i = 0; i < 2; ++i) {
-      ImageMeta m;
-      m.img_shape = m.ori_shape = m.pad_shape = {96, 96};
-      batch.metas.push_back(m);
-    }
-    batch.gt_boxes = {torch::tensor({{4.f, 6.f, 40.f, 50.f}}), torch::tensor({{10.f, 10.f, 45.f, 30.f}})};
-    batch.gt_labels = {torch::tensor({0}, torch::kInt64), torch::tensor({1}, torch::kInt64)};
-    batch.gt_boxes_ignore = {torch::zeros({0, 4}), torch::zeros({0, 4})};
-    batch = batch.to(kCuda);
+    const Batch batch = noise_batch({torch::tensor({{4.f, 6.f, 40.f, 50.f}}), torch::tensor({{10.f, 10.f, 45.f, 30.f}})},
+                                    {torch::tensor({0}, torch::kInt64), torch::tensor({1}, torch::kInt64)})
+                            .to(kCuda);
     const auto total = [&] {
       torch::Tensor sum;
       for (const auto& [name, value] : model->loss(batch)) sum = sum.defined() ? sum + value : value;
