@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <type_traits>
 #include <vector>
+
+#include <torch/csrc/autograd/generated/Functions.h>
+#include <torch/version.h>
 
 #include "ghmdet/core/autocast_compat.h"
 #include "ghmdet/modeling/layers/conv2d.h"
@@ -35,6 +39,47 @@ TEST(Conv2d, EqualsTorchConvForwardAndBackward) {
             << (gg[i] - gw[i]).abs().max().item<float>();
     }
   }
+}
+
+// A recorded size: int64_t in libtorch 1.x, c10::SymInt in 2.x.
+template <typename T>
+int64_t as_int64(const T& v) {
+  if constexpr (std::is_integral_v<T>) return v;
+  else return v.expect_int();
+}
+
+// libtorch 1.x sends a single-threaded 1x1 convolution's backward to im2col + BLAS (8x slower
+// with Debian's OpenBLAS); conv2d asks for dilation 2, which a 1x1 kernel ignores, to stay on
+// oneDNN. The gradients still equal torch::conv2d's, and the backward node records the dilation.
+TEST(Conv2d, SingleThreadedOneByOneBackwardStaysOnOneDnn) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  torch::manual_seed(8);
+  for (const int64_t stride : {1, 2}) {
+    auto x = torch::randn({2, 32, 12, 12}).contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+    auto w = torch::randn({16, 32, 1, 1}).requires_grad_(true);
+    auto b = torch::randn({16}).requires_grad_(true);
+    auto want = torch::conv2d(x.to(torch::kDouble), w.to(torch::kDouble), b.to(torch::kDouble), stride);
+    auto got = conv2d(x, w, b, {stride, stride}, {0, 0}, {1, 1}, 1);
+    EXPECT_TRUE(torch::allclose(got.to(torch::kDouble), want, 1e-4, 1e-4));
+    auto dy = torch::randn_like(got);
+    auto gw = torch::autograd::grad({want}, {x, w, b}, {dy.to(torch::kDouble)});
+    auto gg = torch::autograd::grad({got}, {x, w, b}, {dy});
+    for (int i = 0; i < 3; ++i)
+      EXPECT_TRUE(torch::allclose(gg[i].to(torch::kDouble), gw[i].to(torch::kDouble), 1e-4, 1e-3)) << i;
+    const auto* node = dynamic_cast<torch::autograd::generated::MkldnnConvolutionBackward0*>(got.grad_fn().get());
+    ASSERT_NE(node, nullptr) << got.grad_fn()->name();
+    std::vector<int64_t> recorded;
+    for (const auto& d : node->dilation) recorded.push_back(as_int64(d));
+    const std::vector<int64_t> expected = TORCH_VERSION_MAJOR < 2 ? std::vector<int64_t>{2, 2} : std::vector<int64_t>{1, 1};
+    EXPECT_EQ(recorded, expected);
+  }
+  {
+    torch::NoGradGuard no_grad;  // inference keeps the convolution as asked
+    auto y = conv2d(torch::randn({1, 32, 8, 8}), torch::randn({16, 32, 1, 1}), torch::Tensor(), {1, 1}, {0, 0}, {1, 1}, 1);
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{1, 16, 8, 8}));
+  }
+  at::set_num_threads(threads);
 }
 
 TEST(Conv2d, ModuleOverloadUsesTheModuleGeometry) {

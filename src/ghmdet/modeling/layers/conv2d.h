@@ -14,6 +14,9 @@
 // sends to oneDNN. Under CPU autocast, an input narrower than the horizontal stride runs in
 // float32 (libtorch computes its bfloat16 weight gradient wrongly; the output is float32 then).
 //
+// On libtorch 1.x, a single-threaded 1x1 convolution that needs gradients runs with dilation 2
+// (the same computation for a 1x1 kernel) so that its backward, too, stays on oneDNN.
+//
 // bf16 (inference, core/inference_dtype.h): a bf16 input with float32 weight and bias runs in
 // bf16 with the weight and bias rounded to bf16 for the call; the parameters themselves stay
 // float32 (checkpoints, BN folding). Callers that own a cache pass weights already in bf16
