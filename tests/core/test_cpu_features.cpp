@@ -2,7 +2,6 @@
 // and the inference dtype choice: parsing, the float32 fallback and its environment override.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -11,6 +10,7 @@
 #include "ghmdet/core/cpu_features.h"
 #include "ghmdet/core/error.h"
 #include "ghmdet/core/inference_dtype.h"
+#include "scoped_env.h"
 
 namespace ghmdet {
 namespace {
@@ -28,17 +28,7 @@ std::set<std::string> proc_cpuinfo_flags() {
   return {};
 }
 
-// Sets an environment variable for one scope.
-struct ScopedEnv {
-  ScopedEnv(const char* name, const char* value) : name(name) {
-    if (const char* old = std::getenv(name)) saved = old, had = true;
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() { had ? setenv(name, saved.c_str(), 1) : unsetenv(name); }
-  const char* name;
-  std::string saved;
-  bool had = false;
-};
+using testing::ScopedEnv;
 
 TEST(CpuFeatures, AgreeWithProcCpuinfo) {
   const auto flags = proc_cpuinfo_flags();

@@ -10,8 +10,8 @@
 // (tests/cli/train_test_eval.cmake).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 
+#include "../core/scoped_env.h"
 #include "fixture_tensors.h"
 #include "ghmdet/core/config.h"
 #include "ghmdet/core/error.h"
@@ -67,9 +67,7 @@ TEST(Bf16Inference, RunsBf16AndReturnsFloat32HeadOutputsOnTheTorchvisionFixture)
 }
 
 TEST(Bf16Inference, FallbackRunsFloat32BitForBit) {
-  const char* old = std::getenv("GHMDET_ASSUME_NO_BF16");
-  const std::string saved = old ? old : "";
-  setenv("GHMDET_ASSUME_NO_BF16", "1", 1);
+  const testing::ScopedEnv no_bf16("GHMDET_ASSUME_NO_BF16", "1");
   const auto fx = load_fixture("tiny_retinanet");
   const auto batch = fixture_batch(fx);
   auto fp32 = fixture_model(fx, torch::kFloat);
@@ -77,7 +75,6 @@ TEST(Bf16Inference, FallbackRunsFloat32BitForBit) {
   torch::NoGradGuard no_grad;
   const auto out32 = fp32->forward(batch.images);
   const auto out16 = bf16->forward(batch.images);
-  old ? setenv("GHMDET_ASSUME_NO_BF16", saved.c_str(), 1) : unsetenv("GHMDET_ASSUME_NO_BF16");
   for (size_t l = 0; l < out16.cls_scores.size(); ++l) {
     EXPECT_TRUE(torch::equal(out16.cls_scores[l], out32.cls_scores[l])) << l;
     EXPECT_TRUE(torch::equal(out16.bbox_preds[l], out32.bbox_preds[l])) << l;
