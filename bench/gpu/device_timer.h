@@ -8,12 +8,20 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace ghmdet::bench {
 
 inline void synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+// The middle value (the upper one of an even count); 0 for none.
+inline double median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
 }
 
 inline double median_seconds(const torch::Device& device, int warmup, int iters,
@@ -27,8 +35,7 @@ inline double median_seconds(const torch::Device& device, int warmup, int iters,
     synchronize(device);
     times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(times.begin(), times.end());
-  return times.empty() ? 0.0 : times[times.size() / 2];
+  return median(std::move(times));
 }
 
 }  // namespace ghmdet::bench

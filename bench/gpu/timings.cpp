@@ -27,9 +27,7 @@ int64_t retinanet_anchors(int64_t h, int64_t w) {
 
 double median_after(std::vector<double> v, size_t skip) {
   v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(skip, v.size())));
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  return median(std::move(v));
 }
 
 double mean_of(const std::vector<double>& v, size_t from, size_t to) {
